@@ -1,0 +1,35 @@
+# nlirobust: what did an NLI model really learn? Table of contents of the workflow.
+#   snakemake -n                                   plan (no jobs run)
+#   snakemake --cores 2 --configfile config/demo.yaml   the embedded default on a laptop
+#   snakemake --profile profiles/slurm             the paper run on a SLURM cluster
+
+
+from snakemake.utils import min_version
+
+min_version("9.19")
+
+
+# The paper configuration unless one is given: a second --configfile would be deep-merged into this one, and
+# the two name different data sources, so a given file replaces it instead of extending it.
+if not config:
+
+    configfile: "config/config.yaml"
+
+
+include: "rules/common.smk"
+include: "rules/data.smk"
+include: "rules/train.smk"
+include: "rules/evaluate.smk"
+include: "rules/report.smk"
+
+
+localrules:
+    all,
+    initial_tables,
+    hypothesis_only_baseline,
+    report,
+
+
+rule all:
+    input:
+        "results/report.md",

@@ -1,0 +1,1 @@
+"""Data layer: one schema for every NLI pair (see `nlirobust.data.schema`)."""

@@ -1,0 +1,52 @@
+"""Evaluate one trained model on several prepared evaluation sets: predictions Parquet + metrics JSON each."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def evaluate_model(
+    model_dir: str | Path,
+    sets: dict[str, str | Path],
+    outputs: dict[str, str | Path],
+    batch_size: int = 256,
+    max_length: int = 128,
+    threads: int | None = None,
+) -> dict[str, dict]:
+    """For each name in `sets` (pairs Parquet), write `{outputs[name]}.parquet` and `.json`; return the metrics."""
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    import pandas as pd
+    import torch
+    import transformers
+    from transformers import DataCollatorWithPadding
+
+    from nlirobust.data.io import write_json, write_parquet
+    from nlirobust.encoding import encode_pairs
+    from nlirobust.modeling import load_classifier
+    from nlirobust.predict import predict_dataset, prediction_frame, summary_metrics
+
+    transformers.utils.logging.set_verbosity_error()
+    if threads:
+        torch.set_num_threads(threads)
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    model, tokenizer = load_classifier(model_dir)
+    model.to(device)
+    collator = DataCollatorWithPadding(tokenizer)
+    results = {}
+    for name, path in sets.items():
+        pairs = pd.read_parquet(path)
+        result = predict_dataset(
+            model, encode_pairs(pairs, tokenizer, max_length), collator, batch_size, device, desc=name
+        )
+        frame = prediction_frame(pairs, result)
+        metrics = summary_metrics(frame) | {
+            "model": str(model_dir),
+            "data": str(path),
+            "seconds": result.seconds,
+            "examples_per_second": len(frame) / max(result.seconds, 1e-9),
+        }
+        write_parquet(frame, f"{outputs[name]}.parquet")
+        write_json(metrics, f"{outputs[name]}.json")
+        results[name] = metrics
+    return results

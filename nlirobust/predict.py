@@ -1,0 +1,78 @@
+"""One prediction pass and the one prediction schema every model and evaluation set shares.
+
+Schema: `id`, `gold`, `pred`, `prob_e`, `prob_n`, `prob_c`, `loss`, `category` (missing where the set has none).
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+PREDICTION_COLUMNS: tuple[str, ...] = ("id", "gold", "pred", "prob_e", "prob_n", "prob_c", "loss", "category")
+
+
+@dataclass
+class PredictionPass:
+    probs: np.ndarray  # (n, 3) softmax probabilities, float32
+    losses: np.ndarray  # (n,) per-example cross-entropy against gold
+    seconds: float
+
+
+def predict_dataset(model, dataset, collator, batch_size: int, device, desc: str = "predict") -> PredictionPass:
+    """Softmax probabilities and per-example losses over an encoded dataset, in its order, in eval mode."""
+    import time
+
+    import torch
+    from torch.utils.data import DataLoader
+    from tqdm.auto import tqdm
+
+    was_training = model.training
+    model.eval()
+    # Length-sorted batches pad far less; results are put back in the dataset's order below.
+    order = np.argsort([len(ids) for ids in dataset["input_ids"]], kind="stable")
+    loader = DataLoader(dataset.select(order), batch_size=batch_size, shuffle=False, collate_fn=collator)
+    probs, losses = [], []
+    start = time.perf_counter()
+    with torch.inference_mode():
+        for batch in tqdm(loader, desc=desc, leave=False, mininterval=1 if sys.stderr.isatty() else 30):
+            batch = {k: v.to(device) for k, v in batch.items()}
+            labels = batch.pop("labels")
+            logits = model(**batch).logits.float()
+            losses.append(torch.nn.functional.cross_entropy(logits, labels, reduction="none").cpu())
+            probs.append(torch.softmax(logits, dim=-1).cpu())
+    seconds = time.perf_counter() - start
+    model.train(was_training)
+    restore = np.empty_like(order)
+    restore[order] = np.arange(len(order))
+    return PredictionPass(torch.cat(probs).numpy()[restore], torch.cat(losses).numpy()[restore], seconds)
+
+
+def prediction_frame(pairs: pd.DataFrame, result: PredictionPass) -> pd.DataFrame:
+    """The prediction schema for `pairs` (same order as the pass)."""
+    category = pairs["category"] if "category" in pairs.columns else pd.Series([None] * len(pairs))
+    return pd.DataFrame(
+        {
+            "id": pairs["id"].astype(str).to_numpy(),
+            "gold": pairs["label"].astype("int64").to_numpy(),
+            "pred": result.probs.argmax(axis=1).astype("int64"),
+            "prob_e": result.probs[:, 0],
+            "prob_n": result.probs[:, 1],
+            "prob_c": result.probs[:, 2],
+            "loss": result.losses,
+            "category": category.astype("string").to_numpy(),
+        }
+    )
+
+
+def summary_metrics(frame: pd.DataFrame) -> dict:
+    """Accuracy, mean loss and counts for a prediction frame."""
+    correct = frame["gold"] == frame["pred"]
+    return {
+        "examples": int(len(frame)),
+        "accuracy": float(correct.mean()),
+        "loss": float(frame["loss"].mean()),
+        "mistakes": int((~correct).sum()),
+    }

@@ -1,0 +1,71 @@
+"""Tables computed from files on disk (predictions metrics, epoch logs); rendering is a separate step.
+
+Every function here reads data files and returns a tidy frame; `to_markdown` renders. Nothing here loads a model.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+
+_RUN = re.compile(r"(?P<recipe>[a-z_]+)/seed(?P<seed>\d+)/lr(?P<lr>[0-9.e+-]+)")
+
+
+def parse_run(path: str | Path) -> dict:
+    """recipe, seed and learning rate from a path such as results/models/snli_mnli/seed1/lr0.001/..."""
+    match = _RUN.search(str(path).replace("\\", "/").split("results/", 1)[-1].split("/", 1)[-1])
+    if match is None:
+        raise ValueError(f"{path}: not a run path (expected .../{{recipe}}/seed{{seed}}/lr{{lr}}/...)")
+    return {"recipe": match["recipe"], "seed": int(match["seed"]), "lr": float(match["lr"])}
+
+
+def accuracy_long(metric_files: list[str | Path]) -> pd.DataFrame:
+    """One row per (recipe, seed, lr, evaluation set) from evaluation metrics JSON files."""
+    rows = []
+    for path in metric_files:
+        path = Path(path)
+        metrics = json.loads(path.read_text())
+        evalset = f"{path.parent.name}/{path.stem}"
+        rows.append(
+            parse_run(path)
+            | {"evalset": evalset}
+            | {k: metrics[k] for k in ("accuracy", "loss", "examples", "mistakes")}
+        )
+    return pd.DataFrame(rows)
+
+
+def epoch_long(epoch_logs: list[str | Path]) -> pd.DataFrame:
+    """One row per (recipe, seed, lr, epoch of the last stage) from the training jobs' epoch_log.csv files."""
+    frames = []
+    for path in epoch_logs:
+        frame = pd.read_csv(path)
+        for key, value in parse_run(path).items():
+            frame.insert(0, key, value)
+        frames.append(frame)
+    frame = pd.concat(frames, ignore_index=True)
+    frame.insert(1, "stage_data", frame["recipe"].str.split("_").str[-1])
+    return frame
+
+
+def mean_sd(values: pd.Series, digits: int = 1, scale: float = 100.0) -> str:
+    """'87.3 ± 0.4' over seeds ('87.3' for a single seed)."""
+    values = values.astype(float) * scale
+    if len(values) < 2:
+        return f"{values.iloc[0]:.{digits}f}"
+    return f"{values.mean():.{digits}f} ± {values.std(ddof=1):.{digits}f}"
+
+
+def accuracy_wide(long: pd.DataFrame, recipes: list[str] | None = None) -> pd.DataFrame:
+    """Recipes x evaluation sets, accuracy in percent as mean ± sd over seeds, one block per learning rate."""
+    table = long.groupby(["recipe", "lr", "evalset"])["accuracy"].apply(mean_sd).unstack("evalset").reset_index()
+    if recipes:
+        table["recipe"] = pd.Categorical(table["recipe"], categories=recipes, ordered=True)
+        table = table.sort_values(["lr", "recipe"])
+    return table
+
+
+def to_markdown(frame: pd.DataFrame) -> str:
+    return frame.to_markdown(index=False) + "\n"

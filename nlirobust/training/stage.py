@@ -1,0 +1,155 @@
+"""One training stage of a recipe: load a model, fine-tune it on one data set, write everything the studies read.
+
+Writes into `output_dir`: `model/` (save_pretrained, tokenizer included), `train_predictions.parquet` (one row per
+training example per epoch: id, epoch, gold, pred, prob_e, prob_n, prob_c), `train_log.csv` (per logged step),
+`epoch_log.csv` (per epoch: losses, validation accuracy, mistakes, timings) and `run.json` (arguments, hardware,
+timings). Epoch checkpoints go to `checkpoint_dir` and are removed after success unless asked to keep them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class StageArguments:
+    model_in: str = field(metadata={"help": "pretrained model directory or hub id, or the previous stage's model/"})
+    train_file: str = field(metadata={"help": "training pairs (Parquet in the pair schema)"})
+    output_dir: str = field(metadata={"help": "where model/, logs and per-epoch predictions go"})
+    checkpoint_dir: str = field(metadata={"help": "epoch checkpoints; a rerun resumes from the newest"})
+    validation_file: str | None = field(default=None, metadata={"help": "validation pairs, evaluated per epoch"})
+    seed: int = 42
+    learning_rate: float = 5e-5
+    epochs: int = 3
+    batch_size: int = 8
+    eval_batch_size: int = 128
+    max_length: int = 128
+    weight_decay: float = 0.0
+    warmup_ratio: float = 0.0
+    max_grad_norm: float = 1.0
+    logging_steps: int = 50
+    max_train_examples: int | None = field(default=None, metadata={"help": "use only the first N pairs"})
+    record_train_predictions: bool = True
+    threads: int | None = field(default=None, metadata={"help": "CPU threads for torch (default: all)"})
+    keep_checkpoints: bool = False
+
+
+def run_fingerprint(args: StageArguments) -> str:
+    """What a checkpoint must match to be resumed: every argument that changes the result, and the data."""
+    from nlirobust.runinfo import file_digest
+
+    relevant = {
+        k: v
+        for k, v in dataclasses.asdict(args).items()
+        if k not in ("output_dir", "checkpoint_dir", "threads", "keep_checkpoints", "eval_batch_size")
+    }
+    relevant["train_sha256"] = file_digest(args.train_file)
+    return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()
+
+
+def train_stage(args: StageArguments) -> dict:
+    """Fine-tune `args.model_in` on `args.train_file`; return the run facts also written to run.json."""
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    import pandas as pd
+    import torch
+    import transformers
+    from transformers import DataCollatorWithPadding, TrainingArguments, set_seed
+
+    from nlirobust.data.io import atomic_path, write_json
+    from nlirobust.encoding import encode_pairs
+    from nlirobust.modeling import load_classifier
+    from nlirobust.runinfo import hardware_facts
+    from nlirobust.training.trainer import NLITrainer
+
+    transformers.utils.logging.set_verbosity_error()
+    transformers.utils.logging.disable_progress_bar()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    set_seed(args.seed)
+    torch.use_deterministic_algorithms(True, warn_only=True)
+
+    out = Path(args.output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    train_pairs = pd.read_parquet(args.train_file)
+    if args.max_train_examples:
+        train_pairs = train_pairs.iloc[: args.max_train_examples]
+    model, tokenizer = load_classifier(args.model_in)
+    train_dataset = encode_pairs(train_pairs, tokenizer, args.max_length)
+    eval_dataset = None
+    if args.validation_file:
+        eval_dataset = encode_pairs(pd.read_parquet(args.validation_file), tokenizer, args.max_length)
+
+    training_args = TrainingArguments(
+        output_dir=str(Path(args.checkpoint_dir) / "hf"),
+        per_device_train_batch_size=args.batch_size,
+        per_device_eval_batch_size=args.eval_batch_size,
+        learning_rate=args.learning_rate,
+        num_train_epochs=args.epochs,
+        weight_decay=args.weight_decay,
+        warmup_steps=args.warmup_ratio,  # < 1 means a fraction of all steps in transformers 5
+        max_grad_norm=args.max_grad_norm,
+        logging_steps=args.logging_steps,
+        seed=args.seed,
+        save_strategy="no",
+        eval_strategy="no",
+        report_to="none",
+        disable_tqdm=True,
+    )
+    trainer = NLITrainer(
+        model=model,
+        args=training_args,
+        train_dataset=train_dataset,
+        eval_dataset=eval_dataset,
+        data_collator=DataCollatorWithPadding(tokenizer),
+        processing_class=tokenizer,
+        train_ids=train_pairs["id"].astype(str).to_numpy(),
+        checkpoint_dir=args.checkpoint_dir,
+        fingerprint=run_fingerprint(args),
+        eval_batch_size=args.eval_batch_size,
+        record_train_predictions=args.record_train_predictions,
+    )
+    start = time.perf_counter()
+    result = trainer.train()
+    wall = time.perf_counter() - start
+
+    record = trainer.record
+    if args.record_train_predictions:
+        from nlirobust.data.io import write_parquet
+
+        write_parquet(pd.concat(record.train_predictions, ignore_index=True), out / "train_predictions.parquet")
+    with atomic_path(out / "train_log.csv") as tmp:
+        pd.DataFrame(record.step_log).to_csv(tmp, index=False)
+    with atomic_path(out / "epoch_log.csv") as tmp:
+        pd.DataFrame(record.epoch_log).to_csv(tmp, index=False)
+
+    model_dir = out / "model"
+    tmp_dir = out / ".model.tmp"
+    shutil.rmtree(tmp_dir, ignore_errors=True)
+    trainer.model.save_pretrained(tmp_dir)
+    tokenizer.save_pretrained(tmp_dir)
+    shutil.rmtree(model_dir, ignore_errors=True)
+    tmp_dir.rename(model_dir)
+
+    facts = {
+        "arguments": dataclasses.asdict(args),
+        "train_examples": len(train_pairs),
+        "global_steps": result.global_step,
+        "train_loss": result.training_loss,
+        "wall_seconds": wall,
+        "final_epoch": record.epoch_log[-1],
+        "hardware": hardware_facts(),
+    }
+    write_json(facts, out / "run.json")
+    if not args.keep_checkpoints:
+        shutil.rmtree(args.checkpoint_dir, ignore_errors=True)
+    return facts

@@ -1,0 +1,338 @@
+"""`NLITrainer`: a `transformers.Trainer` whose training loop is ours, written out step by step.
+
+Why our own `_inner_training_loop`: the mistaken-examples study needs a prediction pass over the whole training
+set after every epoch, and cluster jobs need checkpoints that resume to the identical result (model, optimizer,
+scheduler, RNG states and the per-epoch predictions so far). The stock loop offers neither directly.
+
+Resumption is exact on CPU because each epoch's data order comes from its own generator seeded by
+(seed, epoch), and the global RNG state (dropout) is saved with every checkpoint.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import random
+import shutil
+import signal
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from torch.utils.data import DataLoader, RandomSampler
+from tqdm.auto import tqdm
+from transformers import Trainer, get_linear_schedule_with_warmup
+from transformers.trainer_utils import TrainOutput
+
+from nlirobust.predict import predict_dataset
+
+log = logging.getLogger(__name__)
+
+CHECKPOINT_STATE = "state.pt"
+CHECKPOINT_PREDICTIONS = "train_predictions.parquet"
+
+
+@dataclass
+class LoopRecord:
+    """Everything the loop accumulates that a resumed job must get back."""
+
+    step_log: list[dict] = field(default_factory=list)
+    epoch_log: list[dict] = field(default_factory=list)
+    train_predictions: list[pd.DataFrame] = field(default_factory=list)
+
+
+class NLITrainer(Trainer):
+    """Trainer for one stage of a recipe.
+
+    Extra arguments: `train_ids`/`train_labels` (to label the per-epoch training predictions), `eval_batch_size`,
+    `checkpoint_dir` (epoch checkpoints; resumed from if present and `fingerprint` matches), `fingerprint`
+    (what makes a checkpoint belong to this run), `record_train_predictions`.
+    """
+
+    def __init__(
+        self,
+        *args,
+        train_ids,
+        checkpoint_dir,
+        fingerprint: str,
+        eval_batch_size: int = 64,
+        record_train_predictions: bool = True,
+        keep_checkpoints: int = 2,
+        **kwargs,
+    ):
+        super().__init__(*args, **kwargs)
+        self.train_ids = np.asarray(train_ids, dtype=object)
+        self.checkpoint_dir = Path(checkpoint_dir)
+        self.fingerprint = fingerprint
+        self.eval_batch_size = eval_batch_size
+        self.record_train_predictions = record_train_predictions
+        self.keep_checkpoints = keep_checkpoints
+        self.record = LoopRecord()
+        self._stop_requested = False
+
+    # ---- data order -------------------------------------------------------------------------------------------
+    def _epoch_loader(self, epoch: int, batch_size: int) -> DataLoader:
+        generator = torch.Generator().manual_seed(self.args.seed * 100_003 + epoch)
+        return DataLoader(
+            self.train_dataset,
+            batch_size=batch_size,
+            sampler=RandomSampler(self.train_dataset, generator=generator),
+            collate_fn=self.data_collator,
+            generator=generator,  # else the loader draws its base seed from the global RNG (dropout's)
+            num_workers=self.args.dataloader_num_workers,
+            pin_memory=self.args.dataloader_pin_memory and self.args.device.type == "cuda",
+        )
+
+    # ---- checkpoints ------------------------------------------------------------------------------------------
+    def _save_loop_checkpoint(
+        self, epoch: int, step_in_epoch: int, global_step: int, optimizer, scheduler, epoch_loss_sum: float
+    ) -> Path:
+        """Write checkpoint-{global_step} atomically (temp dir then rename) and prune old ones."""
+        name = f"checkpoint-{global_step:09d}"
+        final = self.checkpoint_dir / name
+        tmp = self.checkpoint_dir / f".{name}.tmp"
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        state = {
+            "fingerprint": self.fingerprint,
+            "epoch": epoch,
+            "step_in_epoch": step_in_epoch,
+            "global_step": global_step,
+            "epoch_loss_sum": epoch_loss_sum,
+            "model": self.model.state_dict(),
+            "optimizer": optimizer.state_dict(),
+            "scheduler": scheduler.state_dict(),
+            "rng": {
+                "python": random.getstate(),
+                "numpy": np.random.get_state(),
+                "torch": torch.get_rng_state(),
+                "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
+            },
+            "step_log": self.record.step_log,
+            "epoch_log": self.record.epoch_log,
+        }
+        torch.save(state, tmp / CHECKPOINT_STATE)
+        if self.record.train_predictions:
+            pd.concat(self.record.train_predictions).to_parquet(tmp / CHECKPOINT_PREDICTIONS, index=False)
+        shutil.rmtree(final, ignore_errors=True)
+        tmp.rename(final)
+        for old in sorted(self.checkpoint_dir.glob("checkpoint-*"))[: -self.keep_checkpoints]:
+            shutil.rmtree(old, ignore_errors=True)
+        return final
+
+    def _load_loop_checkpoint(self, optimizer, scheduler) -> dict | None:
+        """Restore the newest readable checkpoint of this run; fall back to older ones with a warning."""
+        for path in sorted(self.checkpoint_dir.glob("checkpoint-*"), reverse=True):
+            try:
+                state = torch.load(path / CHECKPOINT_STATE, map_location="cpu", weights_only=False)
+                predictions = (
+                    pd.read_parquet(path / CHECKPOINT_PREDICTIONS) if (path / CHECKPOINT_PREDICTIONS).exists() else None
+                )
+            except Exception as err:  # a half-written or corrupt file: try the previous checkpoint
+                log.warning("checkpoint %s is unreadable (%s); trying an older one", path, err)
+                continue
+            if state.get("fingerprint") != self.fingerprint:
+                log.warning("checkpoint %s belongs to a different configuration; starting over", path)
+                return None
+            self.model.load_state_dict(state["model"])
+            optimizer.load_state_dict(state["optimizer"])
+            scheduler.load_state_dict(state["scheduler"])
+            random.setstate(state["rng"]["python"])
+            np.random.set_state(state["rng"]["numpy"])
+            torch.set_rng_state(state["rng"]["torch"])
+            if state["rng"]["cuda"] is not None and torch.cuda.is_available():
+                torch.cuda.set_rng_state_all(state["rng"]["cuda"])
+            self.record.step_log = state["step_log"]
+            self.record.epoch_log = state["epoch_log"]
+            self.record.train_predictions = (
+                [g for _, g in predictions.groupby("epoch", sort=True)] if predictions is not None else []
+            )
+            log.info("resumed from %s (epoch %d, step %d)", path, state["epoch"], state["global_step"])
+            return state
+        return None
+
+    def _request_stop(self, signum, frame) -> None:
+        # SLURM sends SIGTERM before a time limit or preemption: finish the step, checkpoint, exit.
+        log.warning("signal %d received: checkpointing at the next step boundary", signum)
+        self._stop_requested = True
+
+    # ---- the loop ---------------------------------------------------------------------------------------------
+    def _optimizer_and_scheduler(self, num_training_steps: int):
+        """AdamW with weight decay off for biases and LayerNorm weights; linear decay after linear warmup."""
+        decay = set(self.get_decay_parameter_names(self.model))
+        groups = [
+            {
+                "params": [p for n, p in self.model.named_parameters() if n in decay and p.requires_grad],
+                "weight_decay": self.args.weight_decay,
+            },
+            {
+                "params": [p for n, p in self.model.named_parameters() if n not in decay and p.requires_grad],
+                "weight_decay": 0.0,
+            },
+        ]
+        optimizer = torch.optim.AdamW(
+            groups,
+            lr=self.args.learning_rate,
+            betas=(self.args.adam_beta1, self.args.adam_beta2),
+            eps=self.args.adam_epsilon,
+        )
+        scheduler = get_linear_schedule_with_warmup(
+            optimizer, self.args.get_warmup_steps(num_training_steps), num_training_steps
+        )
+        return optimizer, scheduler
+
+    def _inner_training_loop(
+        self, batch_size=None, args=None, resume_from_checkpoint=None, trial=None, ignore_keys_for_eval=None
+    ) -> TrainOutput:
+        args = args or self.args
+        batch_size = batch_size or args.per_device_train_batch_size
+        model = self.model
+        device = args.device
+        num_epochs = int(math.ceil(args.num_train_epochs))
+        steps_per_epoch = math.ceil(len(self.train_dataset) / batch_size)
+        total_steps = steps_per_epoch * num_epochs
+        optimizer, scheduler = self._optimizer_and_scheduler(total_steps)
+        self.optimizer, self.lr_scheduler = optimizer, scheduler
+
+        start_epoch, skip_steps, global_step, epoch_loss_sum = 0, 0, 0, 0.0
+        state = self._load_loop_checkpoint(optimizer, scheduler)
+        if state is not None:
+            start_epoch, skip_steps = state["epoch"], state["step_in_epoch"]
+            global_step, epoch_loss_sum = state["global_step"], state["epoch_loss_sum"]
+            if skip_steps >= steps_per_epoch:  # the checkpoint closed its epoch
+                start_epoch, skip_steps, epoch_loss_sum = start_epoch + 1, 0, 0.0
+
+        previous_handler = signal.signal(signal.SIGTERM, self._request_stop)
+        log.info(
+            "training %d examples for %d epoch(s): %d steps of %d (from step %d) on %s",
+            len(self.train_dataset),
+            num_epochs,
+            total_steps,
+            batch_size,
+            global_step,
+            device,
+        )
+        progress = tqdm(
+            total=total_steps,
+            initial=global_step,
+            desc="train",
+            unit="step",
+            mininterval=1 if sys.stderr.isatty() else 30,
+        )
+        start_time = time.perf_counter()
+        model.train()
+        try:
+            for epoch in range(start_epoch, num_epochs):
+                epoch_start = time.perf_counter()
+                for step_in_epoch, batch in enumerate(self._epoch_loader(epoch, batch_size)):
+                    if step_in_epoch < skip_steps:  # already done before the job was stopped
+                        continue
+                    batch = {k: v.to(device, non_blocking=True) for k, v in batch.items()}
+                    loss = self.compute_loss(model, batch)
+                    loss.backward()
+                    grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), args.max_grad_norm)
+                    optimizer.step()
+                    scheduler.step()
+                    optimizer.zero_grad(set_to_none=True)
+                    global_step += 1
+                    loss_value = loss.item()
+                    epoch_loss_sum += loss_value
+                    if global_step % args.logging_steps == 0 or step_in_epoch + 1 == steps_per_epoch:
+                        self.record.step_log.append(
+                            {
+                                "step": global_step,
+                                "epoch": epoch + (step_in_epoch + 1) / steps_per_epoch,
+                                "loss": loss_value,
+                                "learning_rate": scheduler.get_last_lr()[0],
+                                "grad_norm": float(grad_norm),
+                            }
+                        )
+                    progress.update(1)
+                    progress.set_postfix(epoch=epoch + 1, loss=f"{loss_value:.3f}", refresh=False)
+                    if self._stop_requested and step_in_epoch + 1 < steps_per_epoch:
+                        path = self._save_loop_checkpoint(
+                            epoch, step_in_epoch + 1, global_step, optimizer, scheduler, epoch_loss_sum
+                        )
+                        log.warning("stopped at step %d; checkpoint %s", global_step, path)
+                        raise SystemExit(143)
+                skip_steps = 0
+                train_seconds = time.perf_counter() - epoch_start
+                self._end_of_epoch(
+                    epoch,
+                    global_step,
+                    epoch_loss_sum / steps_per_epoch,
+                    train_seconds,
+                    scheduler.get_last_lr()[0],
+                )
+                self._save_loop_checkpoint(epoch, steps_per_epoch, global_step, optimizer, scheduler, epoch_loss_sum)
+                epoch_loss_sum = 0.0
+                if self._stop_requested and epoch + 1 < num_epochs:
+                    log.warning("stopped after epoch %d", epoch + 1)
+                    raise SystemExit(143)
+        finally:
+            progress.close()
+            signal.signal(signal.SIGTERM, previous_handler)
+
+        train_loss = float(np.mean([row["train_loss"] for row in self.record.epoch_log]))
+        runtime = time.perf_counter() - start_time
+        metrics = {"train_loss": train_loss, "train_runtime": runtime, "epoch": float(num_epochs)}
+        return TrainOutput(global_step, train_loss, metrics)
+
+    def _end_of_epoch(
+        self, epoch: int, global_step: int, train_loss: float, train_seconds: float, last_lr: float
+    ) -> None:
+        """Validation metrics and, for the mistakes study, predictions on every training example."""
+        row = {
+            "epoch": epoch + 1,
+            "step": global_step,
+            "train_loss": train_loss,
+            "train_seconds": train_seconds,
+            "examples_per_second": len(self.train_dataset) / train_seconds,
+            "last_learning_rate": last_lr,
+        }
+        if self.eval_dataset is not None:
+            result = predict_dataset(
+                self.model,
+                self.eval_dataset,
+                self.data_collator,
+                self.eval_batch_size,
+                self.args.device,
+                desc="validation",
+            )
+            gold = np.asarray(self.eval_dataset["labels"])
+            row |= {
+                "eval_loss": float(result.losses.mean()),
+                "eval_accuracy": float((result.probs.argmax(1) == gold).mean()),
+                "eval_seconds": result.seconds,
+            }
+        if self.record_train_predictions:
+            result = predict_dataset(
+                self.model,
+                self.train_dataset,
+                self.data_collator,
+                self.eval_batch_size,
+                self.args.device,
+                desc="training-set pass",
+            )
+            gold = np.asarray(self.train_dataset["labels"])
+            pred = result.probs.argmax(1)
+            self.record.train_predictions.append(
+                pd.DataFrame(
+                    {
+                        "id": self.train_ids,
+                        "epoch": epoch + 1,
+                        "gold": gold,
+                        "pred": pred,
+                        "prob_e": result.probs[:, 0],
+                        "prob_n": result.probs[:, 1],
+                        "prob_c": result.probs[:, 2],
+                    }
+                )
+            )
+            row |= {"train_mistakes": int((pred != gold).sum()), "mistake_pass_seconds": result.seconds}
+        self.record.epoch_log.append(row)
+        log.info("epoch %d: %s", epoch + 1, {k: round(v, 4) if isinstance(v, float) else v for k, v in row.items()})

@@ -1,0 +1,66 @@
+# Predictions of every trained model on every configured evaluation set (one prediction schema for all),
+# a hypothesis-only baseline, and the tables of the initial fine-tuning.
+
+
+rule evaluate_model:
+    input:
+        model=run_dir() + "/model",
+        sets=[prepared(*evalset.split("/")) for evalset in EVAL_SETS],
+    output:
+        predictions=[
+            f"results/predictions/{{recipe}}/seed{{seed}}/lr{{lr}}/{e}.parquet"
+            for e in EVAL_SETS
+        ],
+        metrics=[
+            f"results/predictions/{{recipe}}/seed{{seed}}/lr{{lr}}/{e}.json"
+            for e in EVAL_SETS
+        ],
+    log:
+        "logs/evaluate/{recipe}/seed{seed}/lr{lr}.log",
+    threads: config["training"].get("threads", 1)
+    resources:
+        gpu=1,
+        mem_mb=8000,
+        runtime=120,
+    params:
+        sets=lambda wc: " ".join(
+            f"--set {e} {prepared(*e.split('/'))} results/predictions/{wc.recipe}/seed{wc.seed}/lr{wc.lr}/{e}"
+            for e in EVAL_SETS
+        ),
+        batch_size=config["training"].get("eval_batch_size", 128),
+        max_length=config["model"]["max_length"],
+    shell:
+        "{PYTHON} {SCRIPTS}/evaluate_model.py --model {input.model} {params.sets} "
+        "--batch-size {params.batch_size} --max-length {params.max_length} --threads {threads} > {log} 2>&1"
+
+
+rule hypothesis_only_baseline:
+    input:
+        train=prepared("snli", "train"),
+        evaluation=prepared("snli", "validation"),
+    output:
+        "results/baselines/hypothesis_only/snli_validation.json",
+    log:
+        "logs/baselines/hypothesis_only_snli.log",
+    shell:
+        "{PYTHON} {SCRIPTS}/hypothesis_baseline.py --train {input.train} --eval {input.evaluation} "
+        "--out {output} > {log} 2>&1"
+
+
+rule initial_tables:
+    input:
+        metrics=all_prediction_metrics(),
+        epoch_logs=all_training_runs("epoch_log.csv"),
+    output:
+        accuracy_csv="results/tables/initial_accuracy.csv",
+        accuracy_md="results/tables/initial_accuracy.md",
+        epochs_csv="results/tables/initial_epochs.csv",
+        epochs_md="results/tables/initial_epochs.md",
+    log:
+        "logs/tables/initial.log",
+    params:
+        recipes=" ".join(RECIPES),
+    shell:
+        "{PYTHON} {SCRIPTS}/summarize_initial.py --metrics {input.metrics} --epoch-logs {input.epoch_logs} "
+        "--recipes {params.recipes} --accuracy-csv {output.accuracy_csv} --accuracy-md {output.accuracy_md} "
+        "--epochs-csv {output.epochs_csv} --epochs-md {output.epochs_md} > {log} 2>&1"

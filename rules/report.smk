@@ -1,0 +1,37 @@
+# results/report.md: every table with a one-sentence caption, built from data files only (no model loaded).
+
+
+rule report:
+    input:
+        accuracy=report(
+            "results/tables/initial_accuracy.md",
+            caption="captions/initial_accuracy.rst",
+            category="Initial fine-tuning",
+        ),
+        epochs=report(
+            "results/tables/initial_epochs.md",
+            caption="captions/initial_epochs.rst",
+            category="Initial fine-tuning",
+        ),
+        accuracy_csv="results/tables/initial_accuracy.csv",
+        baseline="results/baselines/hypothesis_only/snli_validation.json",
+        counts=[f"results/data/{dataset}/counts.json" for dataset in SPLITS],
+    output:
+        "results/report.md",
+    log:
+        "logs/report.log",
+    params:
+        config_json=json.dumps(
+            {
+                "model": config["model"]["name_or_path"],
+                "recipes": RECIPES,
+                "seeds": SEEDS,
+                "learning_rates": LRS,
+                "training": config["training"],
+                "reference_accuracy": config.get("reference_accuracy", {}),
+            }
+        ),
+    shell:
+        "{PYTHON} {SCRIPTS}/write_report.py --accuracy-md {input.accuracy} --epochs-md {input.epochs} "
+        "--accuracy-csv {input.accuracy_csv} --baseline {input.baseline} --counts {input.counts} "
+        "--config '{params.config_json}' --out {output} > {log} 2>&1"

@@ -1,0 +1,31 @@
+# One training job per (stage chain, seed, learning rate). A two-stage recipe is this same rule twice: the
+# second job starts from the first job's model with the learning rate reset to its initial value.
+
+
+rule train_stage:
+    input:
+        model=stage_input_model,
+        train=stage_train_data,
+        validation=stage_validation_data,
+    output:
+        model=directory(run_dir() + "/model"),
+        train_predictions=run_dir() + "/train_predictions.parquet",
+        train_log=run_dir() + "/train_log.csv",
+        epoch_log=run_dir() + "/epoch_log.csv",
+        run=run_dir() + "/run.json",
+    log:
+        "logs/train/{recipe}/seed{seed}/lr{lr}.log",
+    threads: config["training"].get("threads", 1)
+    resources:
+        gpu=1,
+        mem_mb=16000,
+        runtime=720,
+    params:
+        out_dir=run_dir(),
+        checkpoints="results/checkpoints/{recipe}/seed{seed}/lr{lr}",
+        flags=training_flags(),
+    shell:
+        "{PYTHON} {SCRIPTS}/train_stage.py --model_in {input.model} --train_file {input.train} "
+        "--validation_file {input.validation} --output_dir {params.out_dir} "
+        "--checkpoint_dir {params.checkpoints} --seed {wildcards.seed} --learning_rate {wildcards.lr} "
+        "--threads {threads} {params.flags} > {log} 2>&1"

@@ -1,0 +1,21 @@
+"""What every command line here shares: logging setup and one clear line for bad input."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Callable
+
+
+def run_main(main: Callable[[], object]) -> None:
+    """Run `main`; bad data or configuration ends with one line on stderr and exit status 2."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    from nlirobust.data.schema import DataFormatError
+
+    try:
+        main()
+    except DataFormatError as err:
+        print(f"error: {err}", file=sys.stderr)
+        sys.exit(2)

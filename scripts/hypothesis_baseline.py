@@ -1,0 +1,27 @@
+#!/usr/bin/env python
+"""Hypothesis-only baseline (logistic regression on hypothesis words): how far artifacts alone get."""
+
+import argparse
+
+from _cli import run_main
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--train", required=True)
+    parser.add_argument("--eval", required=True)
+    parser.add_argument("--out", required=True, help="metrics JSON")
+    args = parser.parse_args()
+
+    import pandas as pd
+
+    from nlirobust.baselines import hypothesis_only_accuracy
+    from nlirobust.data.io import write_json
+
+    metrics = hypothesis_only_accuracy(pd.read_parquet(args.train), pd.read_parquet(args.eval))
+    write_json(metrics | {"train": args.train, "eval": args.eval}, args.out)
+    print(f"hypothesis-only accuracy {metrics['accuracy']:.4f}")
+
+
+if __name__ == "__main__":
+    run_main(main)

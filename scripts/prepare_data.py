@@ -1,0 +1,24 @@
+#!/usr/bin/env python
+"""Read one data set from its raw source and write each split as pair-schema Parquet plus a counts JSON."""
+
+import argparse
+
+from _cli import run_main
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--dataset", required=True, choices=["snli", "mnli", "breaking_nli", "chaosnli"])
+    parser.add_argument("--raw", required=True, help="generated folder, hub snapshot, download folder or file")
+    parser.add_argument("--out-dir", required=True)
+    parser.add_argument("--counts", required=True, help="JSON file for per-split counts")
+    args = parser.parse_args()
+
+    from nlirobust.data.io import write_json
+    from nlirobust.data.prepare import prepare_dataset
+
+    write_json(prepare_dataset(args.dataset, args.raw, args.out_dir), args.counts)
+
+
+if __name__ == "__main__":
+    run_main(main)

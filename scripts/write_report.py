@@ -1,0 +1,35 @@
+#!/usr/bin/env python
+"""Assemble results/report.md from the tables on disk."""
+
+import argparse
+import json
+
+from _cli import run_main
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--accuracy-md", required=True)
+    parser.add_argument("--epochs-md", required=True)
+    parser.add_argument("--accuracy-csv", required=True)
+    parser.add_argument("--baseline", required=True)
+    parser.add_argument("--counts", nargs="+", required=True)
+    parser.add_argument("--config", required=True, help="JSON with model, recipes, seeds, learning_rates, training")
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args()
+
+    from nlirobust.report import write_report
+
+    write_report(
+        args.out,
+        args.accuracy_md,
+        args.epochs_md,
+        args.accuracy_csv,
+        args.baseline,
+        args.counts,
+        json.loads(args.config),
+    )
+
+
+if __name__ == "__main__":
+    run_main(main)

@@ -1,0 +1,61 @@
+"""Planning (`snakemake -n`) the paper grid and rejecting bad configuration before any job is planned."""
+
+import pytest
+from workflow_helpers import REPO, planned_jobs, run_snakemake, write_config
+
+
+def test_paper_config_plans_four_recipes_with_shared_first_stages():
+    out = run_snakemake("-n", "--configfile", str(REPO / "config/config.yaml")).stdout
+    jobs = planned_jobs(out)
+    assert jobs["train_stage"] == 4  # snli, snli_mnli (from snli), mnli, mnli_snli (from mnli)
+    assert jobs["evaluate_model"] == 4
+    assert jobs["download_hub_dataset"] == 2 and jobs["download_url"] == 2 and jobs["download_model"] == 1
+
+
+def test_grid_fans_out_over_seeds_and_learning_rates(tmp_path):
+    config = write_config(tmp_path / "grid.yaml", seeds=[1, 2], learning_rates=[5e-5, 3e-5, 2e-5])
+    jobs = planned_jobs(run_snakemake("-n", "--configfile", str(config)).stdout)
+    assert jobs["train_stage"] == 4 * 2 * 3
+    assert jobs["evaluate_model"] == 4 * 2 * 3
+    assert jobs["initial_tables"] == 1
+
+
+def test_a_two_stage_recipe_alone_still_trains_its_first_stage(tmp_path):
+    config = write_config(tmp_path / "one.yaml", recipes=["mnli_snli"], seeds=[1, 2])
+    out = run_snakemake("-n", "--configfile", str(config)).stdout
+    assert planned_jobs(out)["train_stage"] == 2 * 2
+    assert "results/models/mnli/seed2/lr5e-05/model" in out
+    assert planned_jobs(out)["evaluate_model"] == 2  # only the requested recipe is evaluated
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"seeds": []}, "seeds"),
+        ({"learning_rates": [-1e-5]}, "learning_rates"),
+        ({"learning_rates": [0]}, "learning_rates"),
+        ({"recipes": ["snli_wiki"]}, "snli_wiki"),
+        ({"training": {"epochs": 0}}, "epochs"),
+        ({"training": {"batch_size": "eight"}}, "batch_size"),
+        ({"trainig": {"epochs": 3}}, "trainig"),
+        ({"evaluation": {"sets": ["snli/dev"]}}, "snli/dev"),
+        (
+            {
+                "data": {
+                    "snli": {},
+                    "mnli": {"embedded": True},
+                    "breaking_nli": {"embedded": True},
+                    "chaosnli": {"embedded": True},
+                }
+            },
+            "snli",
+        ),
+    ],
+)
+def test_bad_config_is_rejected_before_planning(tmp_path, changes, message):
+    config = write_config(tmp_path / "bad.yaml", **changes)
+    result = run_snakemake("-n", "--configfile", str(config), check=False)
+    assert result.returncode != 0
+    assert "Error validating config file" in result.stdout + result.stderr
+    assert message in result.stdout + result.stderr
+    assert "Job stats" not in result.stdout

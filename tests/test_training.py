@@ -1,0 +1,131 @@
+"""The training loop on the tiny model: it learns, records every example every epoch, and resumes exactly."""
+
+import os
+import signal
+
+import pandas as pd
+import pytest
+
+from nlirobust.training.stage import StageArguments, train_stage
+from nlirobust.training.trainer import NLITrainer
+
+EPOCHS = 2
+
+
+def stage_args(tiny_model, small_data, out, **overrides) -> StageArguments:
+    values = dict(
+        model_in=str(tiny_model),
+        train_file=str(small_data["snli_train"]),
+        validation_file=str(small_data["snli_validation"]),
+        output_dir=str(out / "run"),
+        checkpoint_dir=str(out / "checkpoints"),
+        seed=7,
+        learning_rate=1e-3,
+        epochs=EPOCHS,
+        batch_size=16,
+        eval_batch_size=64,
+        max_length=64,
+        warmup_ratio=0.1,
+        logging_steps=1,
+        threads=1,
+    )
+    return StageArguments(**(values | overrides))
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tiny_model, small_data, tmp_path_factory):
+    out = tmp_path_factory.mktemp("uninterrupted")
+    facts = train_stage(stage_args(tiny_model, small_data, out))
+    return out / "run", facts
+
+
+def test_loss_falls_and_every_example_is_recorded_each_epoch(uninterrupted, small_data):
+    run, facts = uninterrupted
+    steps = pd.read_csv(run / "train_log.csv")
+    assert steps["loss"].head(5).mean() > steps["loss"].tail(5).mean() + 0.05
+    assert steps["learning_rate"].iloc[-1] < steps["learning_rate"].max()  # linear decay after warmup
+
+    train_ids = pd.read_parquet(small_data["snli_train"])["id"].tolist()
+    predictions = pd.read_parquet(run / "train_predictions.parquet")
+    assert len(predictions) == len(train_ids) * EPOCHS
+    for epoch, group in predictions.groupby("epoch"):
+        assert group["id"].tolist() == train_ids, f"epoch {epoch}"
+    probs = predictions[["prob_e", "prob_n", "prob_c"]].sum(axis=1)
+    assert probs.between(0.999, 1.001).all()
+    assert (predictions["pred"] == predictions[["prob_e", "prob_n", "prob_c"]].to_numpy().argmax(1)).all()
+
+    epochs = pd.read_csv(run / "epoch_log.csv")
+    assert epochs["epoch"].tolist() == [1, 2]
+    mistakes = predictions.assign(wrong=predictions["gold"] != predictions["pred"]).groupby("epoch")["wrong"].sum()
+    assert epochs["train_mistakes"].tolist() == mistakes.tolist()
+    assert facts["global_steps"] == EPOCHS * -(-len(train_ids) // 16)
+    assert (run / "model" / "config.json").exists() and (run / "model" / "tokenizer.json").exists()
+    assert not (run.parent / "checkpoints").exists()  # removed after success
+
+
+def assert_same_results(run_a, run_b):
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(run_a / "train_predictions.parquet"),
+        pd.read_parquet(run_b / "train_predictions.parquet"),
+    )
+    a, b = pd.read_csv(run_a / "epoch_log.csv"), pd.read_csv(run_b / "epoch_log.csv")
+    pd.testing.assert_series_equal(a["eval_loss"], b["eval_loss"])
+    pd.testing.assert_series_equal(a["train_loss"], b["train_loss"])
+
+
+def test_resume_after_a_crash_between_epochs_is_exact(uninterrupted, tiny_model, small_data, tmp_path, monkeypatch):
+    original = NLITrainer._end_of_epoch
+
+    def crash_in_second_epoch(self, epoch, *args):
+        if epoch == 1:
+            raise RuntimeError("node died")
+        return original(self, epoch, *args)
+
+    monkeypatch.setattr(NLITrainer, "_end_of_epoch", crash_in_second_epoch)
+    with pytest.raises(RuntimeError, match="node died"):
+        train_stage(stage_args(tiny_model, small_data, tmp_path))
+    assert list((tmp_path / "checkpoints").glob("checkpoint-*"))
+    monkeypatch.setattr(NLITrainer, "_end_of_epoch", original)
+
+    train_stage(stage_args(tiny_model, small_data, tmp_path))
+    assert_same_results(uninterrupted[0], tmp_path / "run")
+
+
+def test_sigterm_mid_epoch_checkpoints_then_resumes_exactly(
+    uninterrupted, tiny_model, small_data, tmp_path, monkeypatch
+):
+    original = NLITrainer.compute_loss
+    calls = {"n": 0}
+
+    def loss_then_sigterm(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 120:  # in the second epoch (94 steps an epoch)
+            os.kill(os.getpid(), signal.SIGTERM)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(NLITrainer, "compute_loss", loss_then_sigterm)
+    with pytest.raises(SystemExit) as stopped:
+        train_stage(stage_args(tiny_model, small_data, tmp_path))
+    assert stopped.value.code == 143
+    assert [p.name for p in (tmp_path / "checkpoints").glob("checkpoint-*")][-1] == "checkpoint-000000120"
+    monkeypatch.setattr(NLITrainer, "compute_loss", original)
+
+    train_stage(stage_args(tiny_model, small_data, tmp_path))
+    assert_same_results(uninterrupted[0], tmp_path / "run")
+
+
+def test_checkpoint_of_another_configuration_is_not_resumed(tiny_model, small_data, tmp_path, monkeypatch, caplog):
+    original = NLITrainer._end_of_epoch
+
+    def crash(self, epoch, *args):
+        if epoch == 1:
+            raise RuntimeError("stop")
+        return original(self, epoch, *args)
+
+    monkeypatch.setattr(NLITrainer, "_end_of_epoch", crash)
+    with pytest.raises(RuntimeError):
+        train_stage(stage_args(tiny_model, small_data, tmp_path, learning_rate=5e-4))
+    monkeypatch.setattr(NLITrainer, "_end_of_epoch", original)
+    train_stage(stage_args(tiny_model, small_data, tmp_path, learning_rate=1e-3))
+    assert "belongs to a different configuration" in caplog.text
+    assert pd.read_csv(tmp_path / "run" / "epoch_log.csv")["epoch"].tolist() == [1, 2]

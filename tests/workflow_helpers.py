@@ -1,0 +1,49 @@
+"""Running Snakemake from tests: the repository's Snakefile against a config in a temporary directory."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
+
+
+def run_snakemake(*args: str, workdir: Path | None = None, check: bool = True) -> subprocess.CompletedProcess:
+    command = [SNAKEMAKE, "-s", str(REPO / "Snakefile"), *args]
+    if workdir is not None:
+        command += ["--directory", str(workdir)]
+    env = os.environ | {"HF_HUB_OFFLINE": "1", "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=workdir or REPO)
+    if check and result.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+    return result
+
+
+def planned_jobs(output: str) -> dict[str, int]:
+    """Rule -> job count from the 'Job stats' table of a dry run."""
+    counts = {}
+    table = output.split("Job stats:", 1)[1]
+    for line in table.splitlines()[3:]:
+        match = re.match(r"^(\w+)\s+(\d+)$", line.strip())
+        if not match:
+            break
+        counts[match[1]] = int(match[2])
+    return counts
+
+
+def write_config(path: Path, base: str = "config/config.yaml", **changes) -> Path:
+    """A copy of a repository config with top-level keys replaced (nested dicts merged one level)."""
+    config = yaml.safe_load((REPO / base).read_text())
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(config.get(key), dict):
+            config[key] = config[key] | value
+        else:
+            config[key] = value
+    path.write_text(yaml.safe_dump(config))
+    return path
