@@ -2,6 +2,7 @@
 # Nothing heavy is imported here: parsing the workflow must stay fast (no torch, no transformers).
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -10,7 +11,12 @@ from snakemake.utils import validate
 validate(config, schema="../config/schema.yaml")
 
 SCRIPTS = Path(workflow.basedir) / "scripts"
-PYTHON = "python"
+
+
+def script_path(name):
+    """Absolute path of a command line in scripts/ (so the workflow runs from any --directory)."""
+    return str(SCRIPTS / name)
+
 
 # Splits every source provides once prepared (results/data/{dataset}/{split}.parquet).
 SPLITS = {
@@ -100,7 +106,8 @@ def pretrained_model():
         return "resources/models/embedded"
     if Path(name).exists():
         return name
-    return "resources/models/hub/" + re.sub(r"[^A-Za-z0-9._-]", "--", name)
+    slug = re.sub(r"[^A-Za-z0-9._-]", "--", name)
+    return f"resources/models/hub/{slug}"
 
 
 def run_dir(recipe="{recipe}", seed="{seed}", lr="{lr}"):
@@ -111,7 +118,7 @@ def stage_input_model(wildcards):
     parent = parent_recipe(wildcards.recipe)
     if parent is None:
         return pretrained_model()
-    return run_dir(parent, wildcards.seed, wildcards.lr) + "/model"
+    return f"{run_dir(parent, wildcards.seed, wildcards.lr)}/model"
 
 
 def stage_train_data(wildcards):

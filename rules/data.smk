@@ -13,7 +13,10 @@ rule download_hub_dataset:
         directory("resources/hub/{dataset}"),
     log:
         "logs/download/hub_{dataset}.log",
+    conda:
+        "../envs/nlirobust.yaml"
     params:
+        script=script_path("download.py"),
         hub=lambda wc: config["data"][wc.dataset]["hub"],
         hub_config=lambda wc: (
             f"--hub-config {config['data'][wc.dataset]['hub_config']}"
@@ -21,7 +24,7 @@ rule download_hub_dataset:
             else ""
         ),
     shell:
-        "{PYTHON} {SCRIPTS}/download.py --hub-dataset {params.hub} {params.hub_config} --out {output} > {log} 2>&1"
+        "python {params.script} --hub-dataset {params.hub} {params.hub_config} --out {output} > {log} 2>&1"
 
 
 rule download_url:
@@ -29,10 +32,13 @@ rule download_url:
         directory("resources/downloads/{dataset}"),
     log:
         "logs/download/url_{dataset}.log",
+    conda:
+        "../envs/nlirobust.yaml"
     params:
+        script=script_path("download.py"),
         url=lambda wc: config["data"][wc.dataset]["url"],
     shell:
-        "{PYTHON} {SCRIPTS}/download.py --url '{params.url}' --out {output} > {log} 2>&1"
+        "python {params.script} --url '{params.url}' --out {output} > {log} 2>&1"
 
 
 rule download_model:
@@ -40,10 +46,13 @@ rule download_model:
         directory("resources/models/hub/{model_slug}"),
     log:
         "logs/download/model_{model_slug}.log",
+    conda:
+        "../envs/nlirobust.yaml"
     params:
+        script=script_path("download.py"),
         model_id=config["model"]["name_or_path"],
     shell:
-        "{PYTHON} {SCRIPTS}/download.py --hub-model {params.model_id} --out {output} > {log} 2>&1"
+        "python {params.script} --hub-model {params.model_id} --out {output} > {log} 2>&1"
 
 
 rule make_embedded_data:
@@ -54,11 +63,14 @@ rule make_embedded_data:
         chaosnli=directory("resources/embedded/chaosnli"),
     log:
         "logs/data/make_embedded_data.log",
+    conda:
+        "../envs/nlirobust.yaml"
     params:
+        script=script_path("make_embedded_data.py"),
         seed=config.get("embedded", {}).get("seed", 0),
         sizes=json.dumps(config.get("embedded", {}).get("sizes", {})),
     shell:
-        "{PYTHON} {SCRIPTS}/make_embedded_data.py --out-dir resources/embedded --seed {params.seed} "
+        "python {params.script} --out-dir resources/embedded --seed {params.seed} "
         "--sizes '{params.sizes}' > {log} 2>&1"
 
 
@@ -69,12 +81,15 @@ rule build_embedded_model:
         directory("resources/models/embedded"),
     log:
         "logs/data/build_embedded_model.log",
+    conda:
+        "../envs/nlirobust.yaml"
     params:
+        script=script_path("build_embedded_model.py"),
         max_length=config["model"]["max_length"],
         options=json.dumps(config.get("embedded", {}).get("model", {})),
         seed=config.get("embedded", {}).get("seed", 0),
     shell:
-        "{PYTHON} {SCRIPTS}/build_embedded_model.py --train {input.train} --out-dir {output} "
+        "python {params.script} --train {input.train} --out-dir {output} "
         "--max-length {params.max_length} --seed {params.seed} --model '{params.options}' > {log} 2>&1"
 
 
@@ -90,9 +105,12 @@ for _dataset, _splits in SPLITS.items():
             counts=f"results/data/{_dataset}/counts.json",
         log:
             f"logs/data/prepare_{_dataset}.log",
+        conda:
+            "../envs/nlirobust.yaml"
         params:
+            script=script_path("prepare_data.py"),
             dataset=_dataset,
-            out_dir=f"results/data/{_dataset}",
+            out_dir=lambda wildcards, output: os.path.dirname(output.counts),
         shell:
-            "{PYTHON} {SCRIPTS}/prepare_data.py --dataset {params.dataset} --raw {input.raw} "
+            "python {params.script} --dataset {params.dataset} --raw {input.raw} "
             "--out-dir {params.out_dir} --counts {output.counts} > {log} 2>&1"

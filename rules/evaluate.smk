@@ -4,7 +4,7 @@
 
 rule evaluate_model:
     input:
-        model=run_dir() + "/model",
+        model=f"{run_dir()}/model",
         sets=[prepared(*evalset.split("/")) for evalset in EVAL_SETS],
     output:
         predictions=[
@@ -17,12 +17,15 @@ rule evaluate_model:
         ],
     log:
         "logs/evaluate/{recipe}/seed{seed}/lr{lr}.log",
+    conda:
+        "../envs/nlirobust.yaml"
     threads: config["training"].get("threads", 1)
     resources:
         gpu=1,
         mem_mb=8000,
         runtime=120,
     params:
+        script=script_path("evaluate_model.py"),
         sets=lambda wc: " ".join(
             f"--set {e} {prepared(*e.split('/'))} results/predictions/{wc.recipe}/seed{wc.seed}/lr{wc.lr}/{e}"
             for e in EVAL_SETS
@@ -30,7 +33,7 @@ rule evaluate_model:
         batch_size=config["training"].get("eval_batch_size", 128),
         max_length=config["model"]["max_length"],
     shell:
-        "{PYTHON} {SCRIPTS}/evaluate_model.py --model {input.model} {params.sets} "
+        "python {params.script} --model {input.model} {params.sets} "
         "--batch-size {params.batch_size} --max-length {params.max_length} --threads {threads} > {log} 2>&1"
 
 
@@ -42,8 +45,12 @@ rule hypothesis_only_baseline:
         "results/baselines/hypothesis_only/snli_validation.json",
     log:
         "logs/baselines/hypothesis_only_snli.log",
+    conda:
+        "../envs/nlirobust.yaml"
+    params:
+        script=script_path("hypothesis_baseline.py"),
     shell:
-        "{PYTHON} {SCRIPTS}/hypothesis_baseline.py --train {input.train} --eval {input.evaluation} "
+        "python {params.script} --train {input.train} --eval {input.evaluation} "
         "--out {output} > {log} 2>&1"
 
 
@@ -58,9 +65,12 @@ rule initial_tables:
         epochs_md="results/tables/initial_epochs.md",
     log:
         "logs/tables/initial.log",
+    conda:
+        "../envs/nlirobust.yaml"
     params:
+        script=script_path("summarize_initial.py"),
         recipes=" ".join(RECIPES),
     shell:
-        "{PYTHON} {SCRIPTS}/summarize_initial.py --metrics {input.metrics} --epoch-logs {input.epoch_logs} "
+        "python {params.script} --metrics {input.metrics} --epoch-logs {input.epoch_logs} "
         "--recipes {params.recipes} --accuracy-csv {output.accuracy_csv} --accuracy-md {output.accuracy_md} "
         "--epochs-csv {output.epochs_csv} --epochs-md {output.epochs_md} > {log} 2>&1"

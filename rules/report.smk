@@ -20,7 +20,10 @@ rule report:
         "results/report.md",
     log:
         "logs/report.log",
+    conda:
+        "../envs/nlirobust.yaml"
     params:
+        script=script_path("write_report.py"),
         config_json=json.dumps(
             {
                 "model": config["model"]["name_or_path"],
@@ -32,6 +35,6 @@ rule report:
             }
         ),
     shell:
-        "{PYTHON} {SCRIPTS}/write_report.py --accuracy-md {input.accuracy} --epochs-md {input.epochs} "
+        "python {params.script} --accuracy-md {input.accuracy} --epochs-md {input.epochs} "
         "--accuracy-csv {input.accuracy_csv} --baseline {input.baseline} --counts {input.counts} "
         "--config '{params.config_json}' --out {output} > {log} 2>&1"

@@ -8,24 +8,27 @@ rule train_stage:
         train=stage_train_data,
         validation=stage_validation_data,
     output:
-        model=directory(run_dir() + "/model"),
-        train_predictions=run_dir() + "/train_predictions.parquet",
-        train_log=run_dir() + "/train_log.csv",
-        epoch_log=run_dir() + "/epoch_log.csv",
-        run=run_dir() + "/run.json",
+        model=directory(f"{run_dir()}/model"),
+        train_predictions=f"{run_dir()}/train_predictions.parquet",
+        train_log=f"{run_dir()}/train_log.csv",
+        epoch_log=f"{run_dir()}/epoch_log.csv",
+        run=f"{run_dir()}/run.json",
     log:
         "logs/train/{recipe}/seed{seed}/lr{lr}.log",
+    conda:
+        "../envs/nlirobust.yaml"
     threads: config["training"].get("threads", 1)
     resources:
         gpu=1,
         mem_mb=16000,
         runtime=720,
     params:
-        out_dir=run_dir(),
+        script=script_path("train_stage.py"),
+        out_dir=lambda wildcards, output: os.path.dirname(output.run),
         checkpoints="results/checkpoints/{recipe}/seed{seed}/lr{lr}",
         flags=training_flags(),
     shell:
-        "{PYTHON} {SCRIPTS}/train_stage.py --model_in {input.model} --train_file {input.train} "
+        "python {params.script} --model_in {input.model} --train_file {input.train} "
         "--validation_file {input.validation} --output_dir {params.out_dir} "
         "--checkpoint_dir {params.checkpoints} --seed {wildcards.seed} --learning_rate {wildcards.lr} "
         "--threads {threads} {params.flags} > {log} 2>&1"

@@ -59,7 +59,7 @@ ANTONYM_PAIRS = [("tall", "short"), ("old", "young"), ("happy", "sad"), ("rich",
 WORDNET_ANTONYM_PAIRS = [("clean", "dirty"), ("calm", "angry"), ("healthy", "sick"), ("busy", "idle")]
 SEEN_SYNONYM_PAIRS = [("big", "large"), ("smart", "clever"), ("tired", "sleepy")]
 HELD_OUT_SYNONYM_PAIRS = [("pretty", "beautiful"), ("quick", "rapid"), ("cheerful", "joyful")]
-MINIMAL_EDIT_RATE = 0.4
+MINIMAL_EDIT_RATE = 0.7
 # Negated hypotheses among entailments (another activity negated) and contradictions (the same one).
 NEGATION_RATE = {0: 0.3, 2: 0.45}
 PURPOSES = ["for a party", "to win a prize", "with a friend", "before lunch", "for the camera", "after work"]
