@@ -20,6 +20,7 @@ include: "rules/common.smk"
 include: "rules/data.smk"
 include: "rules/train.smk"
 include: "rules/evaluate.smk"
+include: "rules/mistakes.smk"
 include: "rules/report.smk"
 
 
@@ -27,6 +28,8 @@ localrules:
     all,
     initial_tables,
     hypothesis_only_baseline,
+    mistake_tables,
+    mistake_plots,
     report,
 
 

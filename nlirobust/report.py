@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -51,6 +52,34 @@ def comparison_section(accuracy_csv: str | Path, baseline: dict, reference: dict
     return "\n".join(lines)
 
 
+def mistakes_section(tables: list[str | Path], figures: list[str | Path], captions: Path, out: Path) -> list[str]:
+    """Tables 1-7 of the mistaken-examples study and its figures, each under its caption."""
+    parts = [
+        "## Mistaken examples",
+        "",
+        "Which training examples each model kept getting wrong, its mistakes on the Breaking NLI challenge set, and "
+        "what one more short fine-tuning on a chosen set of examples changed. Negative deltas are fewer mistakes.",
+        "",
+    ]
+    for path in tables:
+        path = Path(path)
+        caption = (captions / f"{path.stem}.rst").read_text().strip()
+        parts += [f"### {caption}", "", path.read_text().strip(), ""]
+    for path in figures:
+        path = Path(path)
+        caption = (captions / f"{_figure_caption(path)}.rst").read_text().strip()
+        parts += [f"![{caption}]({os.path.relpath(path, out.parent)})", "", f"*{caption}*", ""]
+    return parts
+
+
+def _figure_caption(path: Path) -> str:
+    return {
+        "mistakes_by_category": "mistakes_by_category",
+        "breaking_accuracy_before_after": "breaking_accuracy",
+        "epoch_mistake_overlap": "epoch_overlap",
+    }[path.stem]
+
+
 def write_report(
     out: str | Path,
     accuracy_md: str | Path,
@@ -59,6 +88,9 @@ def write_report(
     baseline_json: str | Path,
     counts_files: list[str | Path],
     run_config: dict,
+    mistakes: list[str | Path] = (),
+    figures: list[str | Path] = (),
+    captions: str | Path = ".",
 ) -> None:
     from nlirobust.data.io import atomic_path
 
@@ -95,5 +127,7 @@ def write_report(
         Path(epochs_md).read_text().strip(),
         "",
     ]
+    if mistakes:
+        parts += mistakes_section(mistakes, figures, Path(captions), Path(out))
     with atomic_path(out) as tmp:
         tmp.write_text("\n".join(parts))

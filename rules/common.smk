@@ -38,6 +38,8 @@ RECIPES = list(config["recipes"])
 SEEDS = [int(s) for s in config["seeds"]]
 LRS = [lr_str(lr) for lr in config["learning_rates"]]
 EVAL_SETS = list(config["evaluation"]["sets"])
+if "breaking_nli/test" not in EVAL_SETS:  # the mistaken-examples study is built on it
+    EVAL_SETS.append("breaking_nli/test")
 
 
 wildcard_constraints:
@@ -46,6 +48,10 @@ wildcard_constraints:
     lr=r"[0-9.e+-]+",
     dataset="|".join(SPLITS),
     split="[a-z_]+",
+    selection="[a-z0-9_]+",
+    final_lr=r"[0-9.e+-]+|from_schedule",
+    # an initial run (snli/seed1/lr5e-05) or a final one (final/all_epochs/final_lr2e-07/snli/seed1/lr5e-05)
+    model=r"(final/[a-z0-9_]+/final_lr[^/]+/)?(snli|mnli)(_(snli|mnli))*/seed\d+/lr[0-9.e+-]+",
 
 
 # ---- recipes ------------------------------------------------------------------------------------------------
@@ -130,10 +136,10 @@ def stage_validation_data(wildcards):
     return prepared(dataset, STAGE_VALIDATION[dataset])
 
 
-def training_flags():
-    """The `training:` config block as command-line flags of scripts/train_stage.py."""
+def training_flags(**overrides):
+    """The `training:` config block (with `overrides`) as command-line flags of scripts/train_stage.py."""
     flags = []
-    for key, value in config["training"].items():
+    for key, value in (config["training"] | overrides).items():
         if key == "threads" or value is None:
             continue
         flags.append(f"--{key} {value}")
@@ -162,4 +168,82 @@ def all_training_runs(filename):
         for recipe in RECIPES
         for seed in SEEDS
         for lr in LRS
+    ]
+
+
+# ---- the mistaken-examples study ------------------------------------------------------------------------------
+MISTAKE_SELECTIONS = ["all_epochs", "last_epoch", "ever", "forgotten"]
+AMBIGUITY_SELECTIONS = ["chaosnli_max50", "chaosnli_max60", "snli_low_agreement"]
+MISTAKES = config["mistakes"]
+FINAL_SELECTIONS = list(MISTAKES["selections"])
+FINAL_LRS = [
+    lr if lr == "from_schedule" else lr_str(lr)
+    for lr in MISTAKES["final_learning_rates"]
+]
+MISTAKE_TABLES = [
+    "table1_categories",
+    "table2_labels",
+    "table3_combinations",
+    "table4_learning_rates",
+    "table5_categories",
+    "table6_labels",
+    "table7_accuracy",
+    "in_distribution",
+]
+# Accuracy on these is compared before and after final tuning (does the Breaking NLI gain cost anything?).
+IN_DISTRIBUTION_SETS = [
+    s for s in ("snli/validation", "mnli/validation_matched") if s in EVAL_SETS
+]
+
+
+def final_dir(
+    selection="{selection}",
+    final_lr="{final_lr}",
+    recipe="{recipe}",
+    seed="{seed}",
+    lr="{lr}",
+):
+    return f"results/models/final/{selection}/final_lr{final_lr}/{recipe}/seed{seed}/lr{lr}"
+
+
+def ambiguity_source(wildcards):
+    """The ChaosNLI part matching the recipe's last stage (SNLI pairs for SNLI, MNLI matched for MNLI)."""
+    return prepared(
+        "chaosnli", "snli" if stages(wildcards.recipe)[-1] == "snli" else "mnli_m"
+    )
+
+
+def final_learning_rate_flags(wildcards, input):
+    """A fixed final learning rate, or `from_schedule`: the rate of the initial run's last optimizer step."""
+    if wildcards.final_lr == "from_schedule":
+        return f"--learning_rate_from {input.initial_log}"
+    return f"--learning_rate {wildcards.final_lr}"
+
+
+def _runs():
+    return [
+        f"{recipe}/seed{seed}/lr{lr}"
+        for recipe in RECIPES
+        for seed in SEEDS
+        for lr in LRS
+    ]
+
+
+def all_initial_runs(pattern, in_distribution=False):
+    sets = IN_DISTRIBUTION_SETS if in_distribution else [None]
+    return [
+        pattern.format(run=run, evalset=evalset) for run in _runs() for evalset in sets
+    ]
+
+
+def all_final_runs(pattern, in_distribution=False):
+    sets = IN_DISTRIBUTION_SETS if in_distribution else [None]
+    return [
+        pattern.format(
+            run=f"final/{selection}/final_lr{final_lr}/{run}", evalset=evalset
+        )
+        for selection in FINAL_SELECTIONS
+        for final_lr in FINAL_LRS
+        for run in _runs()
+        for evalset in sets
     ]

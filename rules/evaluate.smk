@@ -4,19 +4,13 @@
 
 rule evaluate_model:
     input:
-        model=f"{run_dir()}/model",
+        model="results/models/{model}/model",
         sets=[prepared(*evalset.split("/")) for evalset in EVAL_SETS],
     output:
-        predictions=[
-            f"results/predictions/{{recipe}}/seed{{seed}}/lr{{lr}}/{e}.parquet"
-            for e in EVAL_SETS
-        ],
-        metrics=[
-            f"results/predictions/{{recipe}}/seed{{seed}}/lr{{lr}}/{e}.json"
-            for e in EVAL_SETS
-        ],
+        predictions=[f"results/predictions/{{model}}/{e}.parquet" for e in EVAL_SETS],
+        metrics=[f"results/predictions/{{model}}/{e}.json" for e in EVAL_SETS],
     log:
-        "logs/evaluate/{recipe}/seed{seed}/lr{lr}.log",
+        "logs/evaluate/{model}.log",
     conda:
         "../envs/nlirobust.yaml"
     threads: config["training"].get("threads", 1)
@@ -27,7 +21,7 @@ rule evaluate_model:
     params:
         script=script_path("evaluate_model.py"),
         sets=lambda wc: " ".join(
-            f"--set {e} {prepared(*e.split('/'))} results/predictions/{wc.recipe}/seed{wc.seed}/lr{wc.lr}/{e}"
+            f"--set {e} {prepared(*e.split('/'))} results/predictions/{wc.model}/{e}"
             for e in EVAL_SETS
         ),
         batch_size=config["training"].get("eval_batch_size", 128),

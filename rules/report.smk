@@ -13,6 +13,15 @@ rule report:
             caption="captions/initial_epochs.rst",
             category="Initial fine-tuning",
         ),
+        mistakes=[
+            report(
+                f"results/tables/mistakes/{name}.md",
+                caption=f"captions/{name}.rst",
+                category="Mistaken examples",
+            )
+            for name in MISTAKE_TABLES
+        ],
+        figures=rules.mistake_plots.output,
         accuracy_csv="results/tables/initial_accuracy.csv",
         baseline="results/baselines/hypothesis_only/snli_validation.json",
         counts=[f"results/data/{dataset}/counts.json" for dataset in SPLITS],
@@ -24,6 +33,7 @@ rule report:
         "../envs/nlirobust.yaml"
     params:
         script=script_path("write_report.py"),
+        captions=str(Path(workflow.basedir) / "rules" / "captions"),
         config_json=json.dumps(
             {
                 "model": config["model"]["name_or_path"],
@@ -37,4 +47,5 @@ rule report:
     shell:
         "python {params.script} --accuracy-md {input.accuracy} --epochs-md {input.epochs} "
         "--accuracy-csv {input.accuracy_csv} --baseline {input.baseline} --counts {input.counts} "
+        "--mistakes {input.mistakes} --figures {input.figures} --captions {params.captions} "
         "--config '{params.config_json}' --out {output} > {log} 2>&1"

@@ -14,6 +14,9 @@ def main() -> None:
     parser.add_argument("--accuracy-csv", required=True)
     parser.add_argument("--baseline", required=True)
     parser.add_argument("--counts", nargs="+", required=True)
+    parser.add_argument("--mistakes", nargs="*", default=[], help="mistaken-examples tables (Markdown)")
+    parser.add_argument("--figures", nargs="*", default=[], help="figures (PNG) to show")
+    parser.add_argument("--captions", required=True, help="folder of one-sentence captions, <table name>.rst")
     parser.add_argument("--config", required=True, help="JSON with model, recipes, seeds, learning_rates, training")
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
@@ -28,6 +31,9 @@ def main() -> None:
         args.baseline,
         args.counts,
         json.loads(args.config),
+        mistakes=args.mistakes,
+        figures=args.figures,
+        captions=args.captions,
     )
 
 

@@ -33,7 +33,8 @@ def planned_jobs(output: str) -> dict[str, int]:
         match = re.match(r"^(\w+)\s+(\d+)$", line.strip())
         if not match:
             break
-        counts[match[1]] = int(match[2])
+        if match[1] != "total":
+            counts[match[1]] = int(match[2])
     return counts
 
 

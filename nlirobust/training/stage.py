@@ -30,6 +30,10 @@ class StageArguments:
     validation_file: str | None = field(default=None, metadata={"help": "validation pairs, evaluated per epoch"})
     seed: int = 42
     learning_rate: float = 5e-5
+    learning_rate_from: str | None = field(
+        default=None,
+        metadata={"help": "a previous run's train_log.csv: use the rate of its last step instead of learning_rate"},
+    )
     epochs: int = 3
     batch_size: int = 8
     eval_batch_size: int = 128
@@ -57,6 +61,16 @@ def run_fingerprint(args: StageArguments) -> str:
     return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()
 
 
+def learning_rate_at_end(train_log: str | Path) -> float:
+    """The learning rate of the last optimizer step a run took (its step log's last row)."""
+    import pandas as pd
+
+    steps = pd.read_csv(train_log)
+    if steps.empty:
+        raise ValueError(f"{train_log}: no steps logged")
+    return float(steps["learning_rate"].iloc[-1])
+
+
 def train_stage(args: StageArguments) -> dict:
     """Fine-tune `args.model_in` on `args.train_file`; return the run facts also written to run.json."""
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -71,6 +85,9 @@ def train_stage(args: StageArguments) -> dict:
     from nlirobust.runinfo import hardware_facts
     from nlirobust.training.trainer import NLITrainer
 
+    if args.learning_rate_from:
+        args.learning_rate = learning_rate_at_end(args.learning_rate_from)
+        log.info("learning rate %.3g: where %s ended", args.learning_rate, args.learning_rate_from)
     transformers.utils.logging.set_verbosity_error()
     transformers.utils.logging.disable_progress_bar()
     if args.threads:
@@ -142,6 +159,7 @@ def train_stage(args: StageArguments) -> dict:
 
     facts = {
         "arguments": dataclasses.asdict(args),
+        "learning_rate_used": args.learning_rate,
         "train_examples": len(train_pairs),
         "global_steps": result.global_step,
         "train_loss": result.training_loss,

@@ -224,6 +224,7 @@ class NLITrainer(Trainer):
             mininterval=1 if sys.stderr.isatty() else 30,
         )
         start_time = time.perf_counter()
+        step_lr = scheduler.get_last_lr()[0]
         model.train()
         try:
             for epoch in range(start_epoch, num_epochs):
@@ -232,6 +233,7 @@ class NLITrainer(Trainer):
                     if step_in_epoch < skip_steps:  # already done before the job was stopped
                         continue
                     batch = {k: v.to(device, non_blocking=True) for k, v in batch.items()}
+                    step_lr = scheduler.get_last_lr()[0]  # the rate this step uses
                     loss = self.compute_loss(model, batch)
                     loss.backward()
                     grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), args.max_grad_norm)
@@ -247,7 +249,7 @@ class NLITrainer(Trainer):
                                 "step": global_step,
                                 "epoch": epoch + (step_in_epoch + 1) / steps_per_epoch,
                                 "loss": loss_value,
-                                "learning_rate": scheduler.get_last_lr()[0],
+                                "learning_rate": step_lr,
                                 "grad_norm": float(grad_norm),
                             }
                         )
@@ -266,7 +268,7 @@ class NLITrainer(Trainer):
                     global_step,
                     epoch_loss_sum / steps_per_epoch,
                     train_seconds,
-                    scheduler.get_last_lr()[0],
+                    step_lr,
                 )
                 self._save_loop_checkpoint(epoch, steps_per_epoch, global_step, optimizer, scheduler, epoch_loss_sum)
                 epoch_loss_sum = 0.0

@@ -1,0 +1,118 @@
+"""Writing the mistaken-examples tables: each as tidy CSV and as Markdown blocks shaped like the reference's."""
+
+from __future__ import annotations
+
+import json
+from argparse import Namespace
+from pathlib import Path
+
+import pandas as pd
+
+from nlirobust import mistake_tables as mt
+from nlirobust.data.io import atomic_path
+from nlirobust.tables import accuracy_long, parse_run, to_markdown
+
+
+def _write(frame: pd.DataFrame, markdown: str, out_dir: Path, name: str) -> None:
+    with atomic_path(out_dir / f"{name}.csv") as tmp:
+        frame.to_csv(tmp, index=False)
+    with atomic_path(out_dir / f"{name}.md") as tmp:
+        tmp.write_text(markdown)
+
+
+def _blocks(frame: pd.DataFrame, keys: list[str], render) -> str:
+    """Render one Markdown block per value of `keys` (a heading line each when there are several)."""
+    groups = list(frame.groupby(keys, sort=True, dropna=False))
+    parts = []
+    for values, part in groups:
+        values = values if isinstance(values, tuple) else (values,)
+        if len(groups) > 1 or "selection" in keys:
+            parts.append(
+                "**" + ", ".join(f"{k.replace('_', ' ')} = {v}" for k, v in zip(keys, values, strict=True)) + "**\n"
+            )
+        parts.append(to_markdown(render(part)))
+    return "\n".join(parts)
+
+
+def write_mistake_tables(args: Namespace) -> None:
+    out = Path(args.out_dir)
+    recipes = args.recipes
+
+    combinations = pd.concat(
+        [pd.read_csv(path).assign(**parse_run(path)) for path in args.combinations], ignore_index=True
+    )
+    _write(
+        combinations,
+        _blocks(combinations, ["lr"], lambda p: mt.combinations_wide(p, recipes)),
+        out,
+        "table3_combinations",
+    )
+
+    for by, before_name, after_name in (
+        ("category", "table1_categories", "table5_categories"),
+        ("label", "table2_labels", "table6_labels"),
+    ):
+        before = mt.breaking_mistakes_long(args.breaking_before, by)
+        after = mt.breaking_mistakes_long(args.breaking_after, by)
+        _write(
+            before.drop(columns=["selection", "final_lr"]),
+            _blocks(before, ["lr"], lambda p, by=by: mt.mistakes_wide(p, recipes, by)),
+            out,
+            before_name,
+        )
+        delta = mt.mistakes_delta_long(before, after)
+        _write(
+            delta,
+            _blocks(delta, ["selection", "final_lr", "lr"], lambda p, by=by: mt.mistakes_delta_wide(p, recipes, by)),
+            out,
+            after_name,
+        )
+
+    final_runs = []
+    for path in args.final_runs:
+        facts = json.loads(Path(path).read_text())
+        final_runs.append(
+            parse_run(path)
+            | mt.final_key(path)
+            | {
+                "learning_rate": facts["learning_rate_used"],
+                "examples": facts["train_examples"],
+            }
+        )
+    final_runs = pd.DataFrame(final_runs)
+    _write(final_runs, to_markdown(mt.learning_rates_wide(final_runs, recipes)), out, "table4_learning_rates")
+
+    before_files = {(r["recipe"], r["seed"], r["lr"]): p for p in args.breaking_before for r in [parse_run(p)]}
+    after_files = {}
+    for path in args.breaking_after:
+        key = parse_run(path) | mt.final_key(path)
+        after_files[(key["recipe"], key["seed"], key["lr"], key["selection"], key["final_lr"])] = path
+    change = mt.accuracy_change_long(before_files, after_files)
+    _write(
+        change,
+        _blocks(change, ["selection", "final_lr", "lr"], lambda p: mt.accuracy_change_wide(p, recipes)),
+        out,
+        "table7_accuracy",
+    )
+
+    before_acc = accuracy_long(args.metrics_before)
+    after_acc = accuracy_long(args.metrics_after)
+    after_acc = after_acc.assign(**pd.DataFrame([mt.final_key(p) for p in args.metrics_after]))
+    in_dist = after_acc.merge(
+        before_acc[["recipe", "seed", "lr", "evalset", "accuracy"]],
+        on=["recipe", "seed", "lr", "evalset"],
+        suffixes=("_after", "_before"),
+    )
+    in_dist["change_points"] = 100 * (in_dist["accuracy_after"] - in_dist["accuracy_before"])
+    _write(in_dist, _blocks(in_dist, ["selection", "final_lr", "lr"], _in_distribution_wide), out, "in_distribution")
+
+
+def _in_distribution_wide(part: pd.DataFrame) -> pd.DataFrame:
+    grouped = part.groupby(["recipe", "evalset"], sort=False)
+    return pd.DataFrame(
+        {
+            "Before (%)": grouped["accuracy_before"].apply(mt._pct),
+            "After (%)": grouped["accuracy_after"].apply(mt._pct),
+            "Change (points)": grouped["change_points"].apply(mt._points),
+        }
+    ).reset_index()

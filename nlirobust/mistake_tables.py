@@ -1,0 +1,167 @@
+"""Tables 1-7 of the mistaken-examples study, computed from prediction files only (no model is loaded).
+
+Long, tidy frames are the data (one row per run and cell, seeds kept); `*_wide` functions shape them like the
+reference's tables, cells as mean ± sd over seeds.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from nlirobust.labels import LABEL_NAMES
+from nlirobust.mistakes import mcnemar_exact
+from nlirobust.tables import parse_run
+
+TOTAL = "Total"
+
+
+def final_key(path: str | Path) -> dict:
+    """selection and final learning rate from .../final/{selection}/final_lr{x}/..., empty for initial models."""
+    parts = Path(path).as_posix().split("/")
+    if "final" not in parts:
+        return {"selection": None, "final_lr": None}
+    i = parts.index("final")
+    return {"selection": parts[i + 1], "final_lr": parts[i + 2].removeprefix("final_lr")}
+
+
+def breaking_mistakes_long(prediction_files: list[str | Path], by: str) -> pd.DataFrame:
+    """Mistakes per run and group (`by` = 'category' or 'label'), with a Total row per run."""
+    rows = []
+    for path in prediction_files:
+        frame = pd.read_parquet(path)
+        key = parse_run(path) | final_key(path)
+        group = frame["category"] if by == "category" else frame["gold"].map(dict(enumerate(LABEL_NAMES)))
+        wrong = (frame["gold"] != frame["pred"]).groupby(group).sum()
+        size = group.value_counts()
+        for name in size.index:
+            rows.append(key | {"group": name, "examples": int(size[name]), "mistakes": int(wrong.get(name, 0))})
+        rows.append(
+            key | {"group": TOTAL, "examples": len(frame), "mistakes": int((frame["gold"] != frame["pred"]).sum())}
+        )
+    return pd.DataFrame(rows)
+
+
+def _cell(values: pd.Series, delta: pd.Series | None = None) -> str:
+    if len(values) == 1:
+        text = f"{values.iloc[0]:.0f}"
+        if delta is not None:
+            text += f" ({delta.iloc[0]:+.0f})"
+        return text
+    text = f"{values.mean():.1f} ± {values.std(ddof=1):.1f}"
+    if delta is not None:
+        text += f" ({delta.mean():+.1f})"
+    return text
+
+
+def _group_order(long: pd.DataFrame, by: str) -> list[str]:
+    sizes = long[long["group"] != TOTAL].groupby("group")["examples"].first()
+    if by == "label":
+        return sorted(sizes.index) + [TOTAL]
+    return sizes.sort_values(ascending=False, kind="stable").index.tolist() + [TOTAL]
+
+
+def mistakes_wide(long: pd.DataFrame, recipes: list[str], by: str) -> pd.DataFrame:
+    """Tables 1/2: rows = groups (categories by size, or labels) + Total; 'All examples' then one column a recipe."""
+    order = _group_order(long, by)
+    sizes = long.groupby("group")["examples"].first()
+    table = pd.DataFrame({by.capitalize(): order, "All examples": [int(sizes[g]) for g in order]})
+    for recipe in recipes:
+        cells = long[long["recipe"] == recipe].groupby("group")["mistakes"]
+        table[recipe] = [_cell(cells.get_group(g)) if g in cells.groups else "" for g in order]
+    return table
+
+
+def mistakes_delta_long(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
+    """After-tuning mistakes beside the same initial run's, with delta = after - before (negative = fewer)."""
+    keys = ["recipe", "seed", "lr", "group"]
+    merged = after.merge(before[keys + ["mistakes"]], on=keys, suffixes=("", "_before"), validate="many_to_one")
+    merged["delta"] = merged["mistakes"] - merged["mistakes_before"]
+    return merged
+
+
+def mistakes_delta_wide(delta_long: pd.DataFrame, recipes: list[str], by: str) -> pd.DataFrame:
+    """Tables 5/6: like Tables 1/2 with each cell 'after (delta)', e.g. '681 (-38)'."""
+    order = _group_order(delta_long, by)
+    sizes = delta_long.groupby("group")["examples"].first()
+    table = pd.DataFrame({by.capitalize(): order, "All examples": [int(sizes[g]) for g in order]})
+    for recipe in recipes:
+        part = delta_long[delta_long["recipe"] == recipe].groupby("group")
+        table[recipe] = [
+            _cell(part.get_group(g)["mistakes"], part.get_group(g)["delta"]) if g in part.groups else "" for g in order
+        ]
+    return table
+
+
+def accuracy_change_long(before_files: dict[tuple, str | Path], after_files: dict[tuple, str | Path]) -> pd.DataFrame:
+    """Table 7 data: per (recipe, seed, lr) accuracy before/after on the same items and an exact McNemar test."""
+    rows = []
+    for key, after_path in after_files.items():
+        before = pd.read_parquet(before_files[key[:3]])
+        after = pd.read_parquet(after_path)
+        if before["id"].tolist() != after["id"].tolist():
+            raise ValueError(f"{after_path}: items differ from the initial model's predictions")
+        before_ok = (before["gold"] == before["pred"]).to_numpy()
+        after_ok = (after["gold"] == after["pred"]).to_numpy()
+        rows.append(
+            dict(zip(("recipe", "seed", "lr", "selection", "final_lr"), key, strict=True))
+            | {"accuracy_before": before_ok.mean(), "accuracy_after": after_ok.mean()}
+            | mcnemar_exact(before_ok, after_ok)
+        )
+    frame = pd.DataFrame(rows)
+    frame["improvement_points"] = 100 * (frame["accuracy_after"] - frame["accuracy_before"])
+    return frame
+
+
+def accuracy_change_wide(long: pd.DataFrame, recipes: list[str], alpha: float = 0.05) -> pd.DataFrame:
+    """Table 7: accuracy before, after, improvement in points; p from the exact McNemar test (pooled over seeds)."""
+    from scipy.stats import binomtest
+
+    rows = []
+    for recipe in recipes:
+        part = long[long["recipe"] == recipe]
+        if part.empty:
+            continue
+        fixed, broken = int(part["fixed"].sum()), int(part["broken"].sum())
+        p = 1.0 if fixed + broken == 0 else binomtest(fixed, fixed + broken, 0.5).pvalue
+        rows.append(
+            {
+                "Recipe": recipe,
+                "Before (%)": _pct(part["accuracy_before"]),
+                "After (%)": _pct(part["accuracy_after"]),
+                "Improvement (points)": _points(part["improvement_points"]),
+                "Fixed / broken": f"{fixed} / {broken}",
+                "McNemar p": f"{p:.3g}",
+                f"Significant (p < {alpha})": "yes" if p < alpha else "no",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _pct(values: pd.Series) -> str:
+    values = 100 * values
+    return f"{values.iloc[0]:.2f}" if len(values) == 1 else f"{values.mean():.2f} ± {values.std(ddof=1):.2f}"
+
+
+def _points(values: pd.Series) -> str:
+    return f"{values.iloc[0]:+.2f}" if len(values) == 1 else f"{values.mean():+.2f} ± {values.std(ddof=1):.2f}"
+
+
+def combinations_wide(long: pd.DataFrame, recipes: list[str]) -> pd.DataFrame:
+    """Table 3: rows = epoch combinations in order, columns = recipes (mistaken training examples)."""
+    long = long[long["kind"] != "exactly"]
+    order = long.drop_duplicates("combination")["combination"].tolist()
+    table = pd.DataFrame({"Epochs": order})
+    for recipe in recipes:
+        cells = long[long["recipe"] == recipe].groupby("combination")["count"]
+        table[recipe] = [_cell(cells.get_group(c)) if c in cells.groups else "" for c in order]
+    return table
+
+
+def learning_rates_wide(final_runs: pd.DataFrame, recipes: list[str]) -> pd.DataFrame:
+    """Table 4: the learning rate each final fine-tuning run used, per recipe (from_schedule resolved)."""
+    table = final_runs.groupby(["selection", "final_lr", "recipe"])["learning_rate"].mean().unstack("recipe")
+    table = table.reindex(columns=[r for r in recipes if r in table.columns])
+    return table.map(lambda v: "" if np.isnan(v) else f"{v:.3g}").reset_index()

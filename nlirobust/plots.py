@@ -1,0 +1,108 @@
+"""Figures (matplotlib, PNG) rendered from the study's CSV tables; nothing here computes a result."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display on cluster nodes or CI
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+
+def _save(fig, out: str | Path) -> None:
+    from nlirobust.data.io import atomic_path
+
+    with atomic_path(out) as tmp:
+        fig.savefig(tmp, format="png", dpi=120, bbox_inches="tight")
+    plt.close(fig)
+
+
+def mistakes_by_category(delta_long: pd.DataFrame, recipes: list[str], out: str | Path) -> None:
+    """Grouped bars: Breaking NLI mistakes per category before and after final tuning, one panel a recipe and run."""
+    data = delta_long[delta_long["group"] != "Total"]
+    combos = data[["selection", "final_lr"]].drop_duplicates().values.tolist()
+    recipes = [r for r in recipes if r in set(data["recipe"])]
+    fig, axes = plt.subplots(
+        len(combos), len(recipes), figsize=(4.2 * len(recipes), 3.4 * len(combos)), squeeze=False, sharey=True
+    )
+    order = data.groupby("group")["examples"].first().sort_values(ascending=False).index.tolist()
+    x = np.arange(len(order))
+    for row, (selection, final_lr) in enumerate(combos):
+        for col, recipe in enumerate(recipes):
+            ax = axes[row][col]
+            part = data[(data["selection"] == selection) & (data["final_lr"] == final_lr) & (data["recipe"] == recipe)]
+            means = part.groupby("group")[["mistakes_before", "mistakes"]].mean().reindex(order)
+            ax.bar(x - 0.2, means["mistakes_before"], 0.4, label="before", color="#8da0cb")
+            ax.bar(x + 0.2, means["mistakes"], 0.4, label="after", color="#fc8d62")
+            ax.set_xticks(x, order, rotation=70, fontsize=7)
+            ax.set_title(f"{recipe}\n{selection}, final lr {final_lr}", fontsize=9)
+            if col == 0:
+                ax.set_ylabel("mistakes (mean over seeds)")
+    axes[0][0].legend(fontsize=8)
+    _save(fig, out)
+
+
+def accuracy_before_after(change_long: pd.DataFrame, recipes: list[str], out: str | Path) -> None:
+    """Breaking NLI accuracy before and after final tuning per recipe, mean with sd over seeds as error bars."""
+    combos = change_long[["selection", "final_lr"]].drop_duplicates().values.tolist()
+    recipes = [r for r in recipes if r in set(change_long["recipe"])]
+    fig, ax = plt.subplots(figsize=(1.8 + 1.6 * len(recipes) * (1 + len(combos)) / 2, 3.8))
+    width = 0.8 / (1 + len(combos))
+    x = np.arange(len(recipes))
+    first = change_long.drop_duplicates(["recipe", "seed", "lr"]).groupby("recipe")["accuracy_before"]
+    ax.bar(
+        x,
+        100 * first.mean().reindex(recipes),
+        width,
+        yerr=100 * first.std().reindex(recipes).fillna(0),
+        label="before",
+        color="#8da0cb",
+        capsize=3,
+    )
+    for i, (selection, final_lr) in enumerate(combos, start=1):
+        part = change_long[(change_long["selection"] == selection) & (change_long["final_lr"] == final_lr)]
+        after = part.groupby("recipe")["accuracy_after"]
+        ax.bar(
+            x + i * width,
+            100 * after.mean().reindex(recipes),
+            width,
+            yerr=100 * after.std().reindex(recipes).fillna(0),
+            label=f"after: {selection}, lr {final_lr}",
+            capsize=3,
+        )
+    ax.set_xticks(x + width * len(combos) / 2, recipes)
+    ax.set_ylabel("Breaking NLI accuracy (%)")
+    ax.legend(fontsize=7, loc="best")
+    _save(fig, out)
+
+
+def epoch_overlap(combinations_long: pd.DataFrame, recipes: list[str], out: str | Path) -> None:
+    """UpSet-style: how many training examples were wrong in exactly each set of epochs (mean over seeds)."""
+    exact = combinations_long[combinations_long["kind"] == "exactly"]
+    recipes = [r for r in recipes if r in set(exact["recipe"])]
+    subsets = exact.drop_duplicates("epochs")["epochs"].tolist()
+    epochs = sorted({int(e) for s in subsets for e in str(s).split(",")})
+    fig, axes = plt.subplots(
+        2,
+        len(recipes),
+        figsize=(3.6 * len(recipes), 4.6),
+        squeeze=False,
+        gridspec_kw={"height_ratios": [3, 1.2]},
+        sharex="col",
+    )
+    for col, recipe in enumerate(recipes):
+        counts = exact[exact["recipe"] == recipe].groupby("epochs")["count"].mean().reindex(subsets)
+        x = np.arange(len(subsets))
+        axes[0][col].bar(x, counts, color="#66c2a5")
+        axes[0][col].set_title(recipe, fontsize=9)
+        for i, subset in enumerate(subsets):
+            members = {int(e) for e in str(subset).split(",")}
+            ys = [epochs.index(e) for e in epochs]
+            axes[1][col].scatter([i] * len(ys), ys, c=["black" if e in members else "#dddddd" for e in epochs], s=22)
+        axes[1][col].set_yticks(range(len(epochs)), [f"epoch {e}" for e in epochs], fontsize=7)
+        axes[1][col].set_xticks([])
+    axes[0][0].set_ylabel("examples wrong in exactly\nthese epochs (mean over seeds)", fontsize=8)
+    _save(fig, out)

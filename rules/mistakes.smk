@@ -1,0 +1,170 @@
+# The mistaken-examples study (reference: Tables 1-7): per-epoch mistake sets of every run, a selection to tune
+# on, one more short fine-tuning over final learning rates, and the tables and plots before and after.
+
+
+rule epoch_mistakes:
+    input:
+        predictions=f"{run_dir()}/train_predictions.parquet",
+    output:
+        sets="results/mistakes/{recipe}/seed{seed}/lr{lr}/epoch_sets.parquet",
+        combinations="results/mistakes/{recipe}/seed{seed}/lr{lr}/combinations.csv",
+    log:
+        "logs/mistakes/epoch_sets/{recipe}/seed{seed}/lr{lr}.log",
+    conda:
+        "../envs/nlirobust.yaml"
+    resources:
+        mem_mb=8000,
+        runtime=30,
+    params:
+        script=script_path("epoch_mistakes.py"),
+    shell:
+        "python {params.script} --train-predictions {input.predictions} --sets {output.sets} "
+        "--combinations {output.combinations} > {log} 2>&1"
+
+
+rule select_mistakes:
+    input:
+        predictions=f"{run_dir()}/train_predictions.parquet",
+        train=stage_train_data,
+    output:
+        "results/mistakes/{recipe}/seed{seed}/lr{lr}/selection/{selection}.parquet",
+    log:
+        "logs/mistakes/select/{recipe}/seed{seed}/lr{lr}/{selection}.log",
+    wildcard_constraints:
+        selection="|".join(MISTAKE_SELECTIONS),
+    conda:
+        "../envs/nlirobust.yaml"
+    resources:
+        mem_mb=8000,
+        runtime=30,
+    params:
+        script=script_path("select_examples.py"),
+        balanced="--balanced" if config["mistakes"]["balanced"] else "",
+    shell:
+        "python {params.script} --rule {wildcards.selection} --train-predictions {input.predictions} "
+        "--pairs {input.train} --seed {wildcards.seed} {params.balanced} --out {output} > {log} 2>&1"
+
+
+rule select_ambiguous:
+    input:
+        pairs=ambiguity_source,
+    output:
+        "results/mistakes/{recipe}/seed{seed}/lr{lr}/selection/{selection}.parquet",
+    log:
+        "logs/mistakes/select/{recipe}/seed{seed}/lr{lr}/{selection}.log",
+    wildcard_constraints:
+        selection="|".join(AMBIGUITY_SELECTIONS),
+    conda:
+        "../envs/nlirobust.yaml"
+    params:
+        script=script_path("select_examples.py"),
+        balanced="--balanced" if config["mistakes"]["balanced"] else "",
+    shell:
+        "python {params.script} --rule {wildcards.selection} --pairs {input.pairs} --seed {wildcards.seed} "
+        "{params.balanced} --out {output} > {log} 2>&1"
+
+
+rule final_tune:
+    input:
+        model=f"{run_dir()}/model",
+        train="results/mistakes/{recipe}/seed{seed}/lr{lr}/selection/{selection}.parquet",
+        validation=stage_validation_data,
+        initial_log=f"{run_dir()}/train_log.csv",
+    output:
+        model=directory(f"{final_dir()}/model"),
+        train_log=f"{final_dir()}/train_log.csv",
+        epoch_log=f"{final_dir()}/epoch_log.csv",
+        run=f"{final_dir()}/run.json",
+    log:
+        "logs/final/{selection}/final_lr{final_lr}/{recipe}/seed{seed}/lr{lr}.log",
+    conda:
+        "../envs/nlirobust.yaml"
+    threads: config["training"].get("threads", 1)
+    resources:
+        gpu=1,
+        mem_mb=16000,
+        runtime=120,
+    params:
+        script=script_path("train_stage.py"),
+        out_dir=lambda wildcards, output: os.path.dirname(output.run),
+        checkpoints="results/checkpoints/final/{selection}/final_lr{final_lr}/{recipe}/seed{seed}/lr{lr}",
+        learning_rate=final_learning_rate_flags,
+        flags=training_flags(
+            epochs=config["mistakes"]["final_epochs"], warmup_ratio=0.0
+        ),
+    shell:
+        "python {params.script} --model_in {input.model} --train_file {input.train} "
+        "--validation_file {input.validation} --output_dir {params.out_dir} "
+        "--checkpoint_dir {params.checkpoints} --seed {wildcards.seed} {params.learning_rate} "
+        "--record_train_predictions False --threads {threads} {params.flags} > {log} 2>&1"
+
+
+rule mistake_tables:
+    input:
+        combinations=all_initial_runs("results/mistakes/{run}/combinations.csv"),
+        breaking_before=all_initial_runs(
+            "results/predictions/{run}/breaking_nli/test.parquet"
+        ),
+        breaking_after=all_final_runs(
+            "results/predictions/{run}/breaking_nli/test.parquet"
+        ),
+        metrics_before=all_initial_runs(
+            "results/predictions/{run}/{evalset}.json", in_distribution=True
+        ),
+        metrics_after=all_final_runs(
+            "results/predictions/{run}/{evalset}.json", in_distribution=True
+        ),
+        final_runs=all_final_runs("results/models/{run}/run.json"),
+    output:
+        **{name: f"results/tables/mistakes/{name}.csv" for name in MISTAKE_TABLES},
+        **{
+            f"{name}_md": f"results/tables/mistakes/{name}.md"
+            for name in MISTAKE_TABLES
+        },
+    log:
+        "logs/tables/mistakes.log",
+    conda:
+        "../envs/nlirobust.yaml"
+    params:
+        script=script_path("mistake_tables.py"),
+        recipes=" ".join(RECIPES),
+        out_dir=lambda wildcards, output: os.path.dirname(output.table1_categories),
+    shell:
+        "python {params.script} --recipes {params.recipes} --combinations {input.combinations} "
+        "--breaking-before {input.breaking_before} --breaking-after {input.breaking_after} "
+        "--metrics-before {input.metrics_before} --metrics-after {input.metrics_after} "
+        "--final-runs {input.final_runs} --out-dir {params.out_dir} > {log} 2>&1"
+
+
+rule mistake_plots:
+    input:
+        categories="results/tables/mistakes/table5_categories.csv",
+        accuracy="results/tables/mistakes/table7_accuracy.csv",
+        combinations="results/tables/mistakes/table3_combinations.csv",
+    output:
+        categories=report(
+            "results/figures/mistakes_by_category.png",
+            caption="captions/mistakes_by_category.rst",
+            category="Mistaken examples",
+        ),
+        accuracy=report(
+            "results/figures/breaking_accuracy_before_after.png",
+            caption="captions/breaking_accuracy.rst",
+            category="Mistaken examples",
+        ),
+        overlap=report(
+            "results/figures/epoch_mistake_overlap.png",
+            caption="captions/epoch_overlap.rst",
+            category="Mistaken examples",
+        ),
+    log:
+        "logs/figures/mistakes.log",
+    conda:
+        "../envs/nlirobust.yaml"
+    params:
+        script=script_path("mistake_plots.py"),
+        recipes=" ".join(RECIPES),
+    shell:
+        "python {params.script} --recipes {params.recipes} --categories {input.categories} "
+        "--accuracy {input.accuracy} --combinations {input.combinations} --out-categories {output.categories} "
+        "--out-accuracy {output.accuracy} --out-overlap {output.overlap} > {log} 2>&1"

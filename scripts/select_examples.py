@@ -1,0 +1,46 @@
+#!/usr/bin/env python
+"""Choose the pairs a final fine-tuning epoch trains on: a run's mistakes, or ambiguous ChaosNLI pairs."""
+
+import argparse
+
+from _cli import run_main
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--rule",
+        required=True,
+        help="all_epochs | last_epoch | ever | forgotten | chaosnli_max50 | chaosnli_max60 | snli_low_agreement",
+    )
+    parser.add_argument("--pairs", required=True, help="pairs to choose from (pair schema Parquet)")
+    parser.add_argument("--train-predictions", help="per-epoch training predictions (for mistake rules)")
+    parser.add_argument("--seed", type=int, default=0, help="for class balancing")
+    parser.add_argument("--balanced", action="store_true", help="down-sample every label to the rarest")
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args()
+
+    import pandas as pd
+
+    from nlirobust.data.io import write_parquet
+    from nlirobust.data.schema import DataFormatError
+    from nlirobust.mistakes import AMBIGUITY_SELECTIONS, balance_classes, select_ambiguous, select_mistakes
+
+    pairs = pd.read_parquet(args.pairs)
+    if args.rule in AMBIGUITY_SELECTIONS:
+        chosen = select_ambiguous(pairs, args.rule)
+    else:
+        if not args.train_predictions:
+            raise SystemExit("error: --train-predictions is needed for a mistake selection")
+        ids = select_mistakes(pd.read_parquet(args.train_predictions), args.rule)
+        chosen = pairs[pairs["id"].isin(ids)]
+    if args.balanced and not chosen.empty:
+        chosen = balance_classes(chosen, args.seed)
+    if chosen.empty:
+        raise DataFormatError(f"{args.pairs}: selection '{args.rule}' chose no pairs; nothing to fine-tune on")
+    write_parquet(chosen.reset_index(drop=True), args.out)
+    print(f"{args.rule}: {len(chosen)} of {len(pairs)} pairs; labels {chosen['label'].value_counts().to_dict()}")
+
+
+if __name__ == "__main__":
+    run_main(main)
