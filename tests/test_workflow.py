@@ -1,11 +1,15 @@
 """The whole workflow on a small embedded default in a temporary directory, and what it leaves on disk."""
 
 import json
+import random
+from collections import Counter
 
 import pandas as pd
 import pytest
 from workflow_helpers import planned_jobs, run_snakemake, write_config
 
+from nlirobust.data.synthetic import breaking_nli_rows
+from nlirobust.mistakes import combination_counts
 from nlirobust.predict import PREDICTION_COLUMNS
 
 pytestmark = pytest.mark.workflow
@@ -18,34 +22,40 @@ SIZES = {
     "chaosnli": 60,
     "breaking_nli_scale": 0.1,
 }
-RECIPES = ["snli", "snli_mnli", "mnli", "mnli_snli"]
+RECIPES = ["snli", "snli_mnli"]
+
+
+def write_breaking_nli_file(path):
+    """A challenge file in the real Breaking NLI format, with one category outside the known 14."""
+    rows = breaking_nli_rows(random.Random(11), {"colors": 40, "synonyms": 25, "planets": 7, "rooms": 12})
+    rows.append(dict(rows[0], pairID=999999, category="fruits"))
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    return rows
 
 
 @pytest.fixture(scope="module")
 def demo_run(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("demo")
+    rows = write_breaking_nli_file(workdir / "breaking_dataset.jsonl")
     config = write_config(
         workdir / "small.yaml",
         base="config/demo.yaml",
+        recipes=RECIPES,
+        data={"breaking_nli": {"path": str(workdir / "breaking_dataset.jsonl")}},
         embedded={
             "seed": 0,
             "sizes": SIZES,
-            "model": {
-                "hidden_size": 64,
-                "num_layers": 2,
-                "num_heads": 2,
-                "intermediate_size": 128,
-                "vocab_size": 600,
-            },
+            "model": {"hidden_size": 64, "num_layers": 2, "num_heads": 2, "intermediate_size": 128, "vocab_size": 600},
         },
         training={"epochs": 2, "logging_steps": 10},
+        mistakes={"selections": ["all_epochs", "chaosnli_max60"], "final_learning_rates": [1e-4, "from_schedule"]},
     )
     run_snakemake("--cores", "2", "--configfile", str(config), workdir=workdir)
-    return workdir, config
+    return workdir, config, rows
 
 
 def test_every_recipe_is_trained_evaluated_and_reported(demo_run):
-    workdir, _ = demo_run
+    workdir = demo_run[0]
     report = (workdir / "results/report.md").read_text()
     for recipe in RECIPES:
         assert f"| {recipe} " in report
@@ -55,7 +65,7 @@ def test_every_recipe_is_trained_evaluated_and_reported(demo_run):
 
 
 def test_predictions_follow_the_schema_and_match_their_metrics(demo_run):
-    workdir, _ = demo_run
+    workdir = demo_run[0]
     run = workdir / "results/predictions/snli_mnli/seed1/lr0.0015"
     breaking = pd.read_parquet(run / "breaking_nli/test.parquet")
     assert tuple(breaking.columns) == PREDICTION_COLUMNS
@@ -70,7 +80,7 @@ def test_predictions_follow_the_schema_and_match_their_metrics(demo_run):
 
 
 def test_two_stage_recipe_records_mistakes_of_its_last_stage_only(demo_run):
-    workdir, _ = demo_run
+    workdir = demo_run[0]
     run = workdir / "results/models/snli_mnli/seed1/lr0.0015"
     predictions = pd.read_parquet(run / "train_predictions.parquet")
     mnli_train = pd.read_parquet(workdir / "results/data/mnli/train.parquet")
@@ -87,10 +97,14 @@ def test_two_stage_recipe_records_mistakes_of_its_last_stage_only(demo_run):
 
 
 def test_regenerating_tables_plans_no_training(demo_run):
-    workdir, config = demo_run
+    workdir, config, _ = demo_run
     out = run_snakemake("-n", "--configfile", str(config), "--forcerun", "initial_tables", workdir=workdir).stdout
     jobs = planned_jobs(out)
     assert set(jobs) == {"initial_tables", "report", "all"}
+    jobs = planned_jobs(
+        run_snakemake("-n", "--configfile", str(config), "--forcerun", "mistake_tables", workdir=workdir).stdout
+    )
+    assert set(jobs) == {"mistake_tables", "mistake_plots", "report", "all"}
     model = workdir / "results/models/snli/seed1/lr0.0015/model/model.safetensors"
     before = model.stat().st_mtime_ns
     run_snakemake("--cores", "1", "--configfile", str(config), "--forcerun", "initial_tables", workdir=workdir)
@@ -99,6 +113,97 @@ def test_regenerating_tables_plans_no_training(demo_run):
 
 
 def test_logs_land_under_logs(demo_run):
-    workdir, _ = demo_run
+    workdir = demo_run[0]
     log = (workdir / "logs/train/snli/seed1/lr0.0015.log").read_text()
     assert "epoch 2" in log
+
+
+TABLES = "results/tables/mistakes"
+
+
+def test_all_mistake_tables_and_plots_exist(demo_run):
+    workdir = demo_run[0]
+    for name in (
+        "table1_categories",
+        "table2_labels",
+        "table3_combinations",
+        "table4_learning_rates",
+        "table5_categories",
+        "table6_labels",
+        "table7_accuracy",
+        "in_distribution",
+    ):
+        assert (workdir / TABLES / f"{name}.csv").stat().st_size > 0
+        assert "|" in (workdir / TABLES / f"{name}.md").read_text()
+    for figure in ("mistakes_by_category", "breaking_accuracy_before_after", "epoch_mistake_overlap"):
+        assert (workdir / "results/figures" / f"{figure}.png").read_bytes()[:4] == b"\x89PNG"
+    report = (workdir / "results/report.md").read_text()
+    assert "## Mistaken examples" in report and "Table 7" in report and "figures/mistakes_by_category.png" in report
+
+
+def test_all_examples_columns_equal_the_challenge_file_counts(demo_run):
+    workdir, _, rows = demo_run
+    table1 = pd.read_csv(workdir / TABLES / "table1_categories.csv")
+    one_run = table1[(table1["recipe"] == "snli") & (table1["group"] != "Total")]
+    assert dict(zip(one_run["group"], one_run["examples"], strict=True)) == Counter(r["category"] for r in rows)
+    table2 = pd.read_csv(workdir / TABLES / "table2_labels.csv")
+    one_run = table2[(table2["recipe"] == "snli") & (table2["group"] != "Total")]
+    assert dict(zip(one_run["group"], one_run["examples"], strict=True)) == Counter(r["gold_label"] for r in rows)
+    markdown = (workdir / TABLES / "table1_categories.md").read_text()
+    assert f"| Total            |            {len(rows)} |" in markdown or f"{len(rows)} |" in markdown
+
+
+def test_mistake_counts_recomputed_from_prediction_files(demo_run):
+    workdir = demo_run[0]
+    table1 = pd.read_csv(workdir / TABLES / "table1_categories.csv")
+    table5 = pd.read_csv(workdir / TABLES / "table5_categories.csv")
+    for recipe in RECIPES:
+        before = pd.read_parquet(workdir / f"results/predictions/{recipe}/seed1/lr0.0015/breaking_nli/test.parquet")
+        wrong = (before["gold"] != before["pred"]).groupby(before["category"]).sum()
+        rows = table1[table1["recipe"] == recipe].set_index("group")["mistakes"]
+        assert rows.drop("Total").to_dict() == wrong.to_dict()
+        assert rows["Total"] == wrong.sum()
+        after = pd.read_parquet(
+            workdir
+            / f"results/predictions/final/all_epochs/final_lr0.0001/{recipe}/seed1/lr0.0015/breaking_nli/test.parquet"
+        )
+        after_wrong = (after["gold"] != after["pred"]).groupby(after["category"]).sum()
+        cells = table5[
+            (table5["recipe"] == recipe)
+            & (table5["selection"] == "all_epochs")
+            & (table5["final_lr"].astype(str) == "0.0001")
+        ].set_index("group")
+        assert cells["mistakes"].drop("Total").to_dict() == after_wrong.to_dict()
+        assert (cells["delta"] == cells["mistakes"] - cells["mistakes_before"]).all()
+        assert cells.loc["Total", "delta"] == after_wrong.sum() - wrong.sum()
+
+
+def test_table3_matches_the_training_predictions(demo_run):
+    workdir = demo_run[0]
+    table3 = pd.read_csv(workdir / TABLES / "table3_combinations.csv")
+    train = pd.read_parquet(workdir / "results/models/snli_mnli/seed1/lr0.0015/train_predictions.parquet")
+    expected = combination_counts(train).set_index("combination")["count"]
+    got = table3[table3["recipe"] == "snli_mnli"].set_index("combination")["count"]
+    assert got.to_dict() == expected.to_dict()
+    assert got["Epochs 1 or 2"] == got["Epoch 1"] + got["Epoch 2"] - got["Epochs 1 and 2"]
+
+
+def test_final_tuning_used_the_selected_examples_and_rates(demo_run):
+    workdir = demo_run[0]
+    table4 = pd.read_csv(workdir / TABLES / "table4_learning_rates.csv")
+    initial_log = pd.read_csv(workdir / "results/models/snli/seed1/lr0.0015/train_log.csv")
+    scheduled = table4[(table4["recipe"] == "snli") & (table4["final_lr"] == "from_schedule")]["learning_rate"]
+    assert scheduled.tolist() == pytest.approx([initial_log["learning_rate"].iloc[-1]] * len(scheduled))
+    assert 0 < scheduled.iloc[0] < 0.0015 / 20  # the tail of the linear decay
+    fixed = table4[(table4["recipe"] == "snli") & (table4["final_lr"] == "0.0001")]["learning_rate"]
+    assert fixed.tolist() == pytest.approx([1e-4] * len(fixed))
+    selection = pd.read_parquet(workdir / "results/mistakes/snli/seed1/lr0.0015/selection/all_epochs.parquet")
+    train = pd.read_parquet(workdir / "results/models/snli/seed1/lr0.0015/train_predictions.parquet")
+    wrong_every_epoch = set.intersection(*(set(g.loc[g["gold"] != g["pred"], "id"]) for _, g in train.groupby("epoch")))
+    assert set(selection["id"]) == wrong_every_epoch
+    ambiguous = pd.read_parquet(workdir / "results/mistakes/snli/seed1/lr0.0015/selection/chaosnli_max60.parquet")
+    assert (ambiguous["max_share"] <= 60).all() and len(ambiguous) > 0
+    facts = json.loads(
+        (workdir / "results/models/final/all_epochs/final_lr0.0001/snli/seed1/lr0.0015/run.json").read_text()
+    )
+    assert facts["train_examples"] == len(selection)
