@@ -10,8 +10,7 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
-SELECTIONS = ("all_epochs", "last_epoch", "ever", "forgotten")
-AMBIGUITY_SELECTIONS = ("chaosnli_max50", "chaosnli_max60", "snli_low_agreement")
+from nlirobust.names import AMBIGUITY_SELECTIONS, MISTAKE_SELECTIONS
 
 
 def epoch_mistake_sets(train_predictions: pd.DataFrame) -> dict[int, set[str]]:
@@ -87,7 +86,7 @@ def select_mistakes(train_predictions: pd.DataFrame, rule: str) -> set[str]:
             for later in epochs[i + 1 :]:
                 forgotten |= right_then & sets[later]
         return forgotten
-    raise ValueError(f"unknown selection {rule!r}; expected one of {', '.join(SELECTIONS)}")
+    raise ValueError(f"unknown selection {rule!r}; expected one of {', '.join(MISTAKE_SELECTIONS)}")
 
 
 def select_ambiguous(pairs: pd.DataFrame, rule: str) -> pd.DataFrame:

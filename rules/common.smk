@@ -8,6 +8,13 @@ from pathlib import Path
 
 from snakemake.utils import validate
 
+from nlirobust.names import (
+    AMBIGUITY_SELECTIONS,
+    MISTAKE_SELECTIONS,
+    SPLITS,
+    STAGE_VALIDATION,
+)
+
 validate(config, schema="../config/schema.yaml")
 
 SCRIPTS = Path(workflow.basedir) / "scripts"
@@ -16,17 +23,6 @@ SCRIPTS = Path(workflow.basedir) / "scripts"
 def script_path(name):
     """Absolute path of a command line in scripts/ (so the workflow runs from any --directory)."""
     return str(SCRIPTS / name)
-
-
-# Splits every source provides once prepared (results/data/{dataset}/{split}.parquet).
-SPLITS = {
-    "snli": ["train", "validation", "test"],
-    "mnli": ["train", "validation_matched", "validation_mismatched"],
-    "breaking_nli": ["test"],
-    "chaosnli": ["snli", "mnli_m"],
-}
-# The validation set evaluated after every epoch of a stage trained on each data set.
-STAGE_VALIDATION = {"snli": "validation", "mnli": "validation_matched"}
 
 
 def lr_str(lr):
@@ -64,18 +60,6 @@ def parent_recipe(recipe):
     """The recipe whose model a stage starts from ('snli' for 'snli_mnli'), or None for a first stage."""
     parts = stages(recipe)
     return "_".join(parts[:-1]) if len(parts) > 1 else None
-
-
-def all_chains():
-    """Every stage chain the configured recipes need, shared prefixes once."""
-    chains = []
-    for recipe in RECIPES:
-        parts = stages(recipe)
-        for i in range(1, len(parts) + 1):
-            chain = "_".join(parts[:i])
-            if chain not in chains:
-                chains.append(chain)
-    return chains
 
 
 # ---- data sources ---------------------------------------------------------------------------------------------
@@ -172,8 +156,6 @@ def all_training_runs(filename):
 
 
 # ---- the mistaken-examples study ------------------------------------------------------------------------------
-MISTAKE_SELECTIONS = ["all_epochs", "last_epoch", "ever", "forgotten"]
-AMBIGUITY_SELECTIONS = ["chaosnli_max50", "chaosnli_max60", "snli_low_agreement"]
 MISTAKES = config["mistakes"]
 FINAL_SELECTIONS = list(MISTAKES["selections"])
 FINAL_LRS = [

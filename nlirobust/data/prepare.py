@@ -9,15 +9,10 @@ import pandas as pd
 
 from nlirobust.data.loaders import load_breaking_nli, load_chaosnli, load_hub_split, load_pairs_file
 from nlirobust.data.schema import DataFormatError
+from nlirobust.names import SPLITS
 
 log = logging.getLogger(__name__)
 
-SPLITS: dict[str, tuple[str, ...]] = {
-    "snli": ("train", "validation", "test"),
-    "mnli": ("train", "validation_matched", "validation_mismatched"),
-    "breaking_nli": ("test",),
-    "chaosnli": ("snli", "mnli_m"),
-}
 _LOCAL_SUFFIXES = (".jsonl", ".json", ".csv", ".tsv", ".parquet")
 
 

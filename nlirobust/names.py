@@ -1,0 +1,15 @@
+"""Names shared by the package and the workflow's rules; importing this module must stay instant (no pandas)."""
+
+# Splits every data source provides once prepared (results/data/{dataset}/{split}.parquet).
+SPLITS: dict[str, tuple[str, ...]] = {
+    "snli": ("train", "validation", "test"),
+    "mnli": ("train", "validation_matched", "validation_mismatched"),
+    "breaking_nli": ("test",),
+    "chaosnli": ("snli", "mnli_m"),
+}
+# The validation split evaluated after every epoch of a stage trained on each data set.
+STAGE_VALIDATION: dict[str, str] = {"snli": "validation", "mnli": "validation_matched"}
+
+# What a final fine-tuning epoch trains on: a run's own mistakes, or ambiguous pairs (the reference's section 3).
+MISTAKE_SELECTIONS: tuple[str, ...] = ("all_epochs", "last_epoch", "ever", "forgotten")
+AMBIGUITY_SELECTIONS: tuple[str, ...] = ("chaosnli_max50", "chaosnli_max60", "snli_low_agreement")
