@@ -90,7 +90,10 @@ def write_mistake_tables(args: Namespace) -> None:
     change = mt.accuracy_change_long(before_files, after_files)
     _write(
         change,
-        _blocks(change, ["selection", "final_lr", "lr"], lambda p: mt.accuracy_change_wide(p, recipes)),
+        "Improvement in points, every final-tuning choice side by side (mean over seeds):\n\n"
+        + to_markdown(mt.improvement_side_by_side(change, recipes))
+        + "\n"
+        + _blocks(change, ["selection", "final_lr", "lr"], lambda p: mt.accuracy_change_wide(p, recipes)),
         out,
         "table7_accuracy",
     )

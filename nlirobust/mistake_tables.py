@@ -140,6 +140,18 @@ def accuracy_change_wide(long: pd.DataFrame, recipes: list[str], alpha: float = 
     return pd.DataFrame(rows)
 
 
+def improvement_side_by_side(long: pd.DataFrame, recipes: list[str]) -> pd.DataFrame:
+    """Recipes x (selection, final lr): Breaking NLI improvement in points, so selections compare at a glance."""
+    table = (
+        long.groupby(["recipe", "lr", "selection", "final_lr"])["improvement_points"]
+        .mean()
+        .unstack(["selection", "final_lr"])
+    )
+    table.columns = [f"{selection}, lr {final_lr}" for selection, final_lr in table.columns]
+    table = table.reindex([r for r in recipes if r in table.index.get_level_values("recipe")], level="recipe")
+    return table.round(2).reset_index()
+
+
 def _pct(values: pd.Series) -> str:
     values = 100 * values
     return f"{values.iloc[0]:.2f}" if len(values) == 1 else f"{values.mean():.2f} ± {values.std(ddof=1):.2f}"

@@ -44,3 +44,13 @@ def test_every_epoch_leaves_a_mistake_record(demo):
     assert predictions.groupby("epoch").size().tolist() == [len(snli_train)] * 4
     wrong = (predictions["gold"] != predictions["pred"]).groupby(predictions["epoch"]).sum()
     assert (wrong > 0).all()
+
+
+def test_the_mistakes_study_runs_on_the_embedded_default(demo):
+    report = (demo / "results/report.md").read_text()
+    for table in range(1, 8):
+        assert f"### Table {table}:" in report
+    table7 = pd.read_csv(demo / "results/tables/mistakes/table7_accuracy.csv")
+    assert set(table7["selection"]) == {"all_epochs", "chaosnli_max60"}
+    assert len(table7) == 4 * 2  # recipes x selections, one final learning rate
+    assert (table7["fixed"] + table7["broken"] > 0).all()  # one more epoch changed some answers
