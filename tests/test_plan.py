@@ -8,7 +8,10 @@ def test_paper_config_plans_four_recipes_with_shared_first_stages():
     out = run_snakemake("-n", "--configfile", str(REPO / "config/config.yaml")).stdout
     jobs = planned_jobs(out)
     assert jobs["train_stage"] == 4  # snli, snli_mnli (from snli), mnli, mnli_snli (from mnli)
-    assert jobs["evaluate_model"] == 4
+    # the mistakes study: 2 selections x 5 final learning rates for each initial model
+    assert jobs["final_tune"] == 4 * 2 * 5
+    assert jobs["evaluate_model"] == 4 + 4 * 2 * 5
+    assert jobs["epoch_mistakes"] == 4 and jobs["mistake_tables"] == 1
     assert jobs["download_hub_dataset"] == 2 and jobs["download_url"] == 2 and jobs["download_model"] == 1
 
 
@@ -16,7 +19,8 @@ def test_grid_fans_out_over_seeds_and_learning_rates(tmp_path):
     config = write_config(tmp_path / "grid.yaml", seeds=[1, 2], learning_rates=[5e-5, 3e-5, 2e-5])
     jobs = planned_jobs(run_snakemake("-n", "--configfile", str(config)).stdout)
     assert jobs["train_stage"] == 4 * 2 * 3
-    assert jobs["evaluate_model"] == 4 * 2 * 3
+    assert jobs["final_tune"] == 4 * 2 * 3 * 2 * 5
+    assert jobs["evaluate_model"] == 4 * 2 * 3 * (1 + 2 * 5)
     assert jobs["initial_tables"] == 1
 
 
@@ -25,7 +29,7 @@ def test_a_two_stage_recipe_alone_still_trains_its_first_stage(tmp_path):
     out = run_snakemake("-n", "--configfile", str(config)).stdout
     assert planned_jobs(out)["train_stage"] == 2 * 2
     assert "results/models/mnli/seed2/lr5e-05/model" in out
-    assert planned_jobs(out)["evaluate_model"] == 2  # only the requested recipe is evaluated
+    assert planned_jobs(out)["evaluate_model"] == 2 * (1 + 2 * 5)  # only the requested recipe is evaluated
 
 
 @pytest.mark.parametrize(
