@@ -129,3 +129,63 @@ def test_checkpoint_of_another_configuration_is_not_resumed(tiny_model, small_da
     train_stage(stage_args(tiny_model, small_data, tmp_path, learning_rate=1e-3))
     assert "belongs to a different configuration" in caplog.text
     assert pd.read_csv(tmp_path / "run" / "epoch_log.csv")["epoch"].tolist() == [1, 2]
+
+
+def run_cli(args: StageArguments) -> None:
+    """train_stage through its command line, in a fresh process, as a Snakemake job runs it."""
+    import subprocess
+    import sys
+    from dataclasses import asdict
+
+    from workflow_helpers import REPO
+
+    flags = [f"--{k}={v}" for k, v in asdict(args).items() if v is not None]
+    result = subprocess.run(
+        [sys.executable, str(REPO / "scripts/train_stage.py"), *flags], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+
+
+def test_same_seed_gives_byte_identical_predictions_across_processes(uninterrupted, tiny_model, small_data, tmp_path):
+    run_cli(stage_args(tiny_model, small_data, tmp_path / "a"))
+    run_cli(stage_args(tiny_model, small_data, tmp_path / "b"))
+    a = (tmp_path / "a/run/train_predictions.parquet").read_bytes()
+    assert a == (tmp_path / "b/run/train_predictions.parquet").read_bytes()
+    # and the same numbers as the in-process run
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(tmp_path / "a/run/train_predictions.parquet"),
+        pd.read_parquet(uninterrupted[0] / "train_predictions.parquet"),
+    )
+
+
+def test_other_seed_gives_other_mistakes(uninterrupted, tiny_model, small_data, tmp_path):
+    train_stage(stage_args(tiny_model, small_data, tmp_path, seed=8))
+    ours = pd.read_parquet(tmp_path / "run/train_predictions.parquet")
+    theirs = pd.read_parquet(uninterrupted[0] / "train_predictions.parquet")
+    wrong = lambda frame: set(frame.loc[(frame["epoch"] == EPOCHS) & (frame["gold"] != frame["pred"]), "id"])  # noqa: E731
+    assert wrong(ours) != wrong(theirs)
+
+
+def test_corrupt_newest_checkpoint_falls_back_to_the_previous(
+    uninterrupted, tiny_model, small_data, tmp_path, monkeypatch, caplog
+):
+    original = NLITrainer._end_of_epoch
+
+    def crash_after_two_checkpoints(self, epoch, *args):
+        if epoch == 1:
+            # the epoch-1 checkpoint exists; write a second, mid-epoch one and corrupt it
+            raise RuntimeError("power cut")
+        return original(self, epoch, *args)
+
+    monkeypatch.setattr(NLITrainer, "_end_of_epoch", crash_after_two_checkpoints)
+    with pytest.raises(RuntimeError):
+        train_stage(stage_args(tiny_model, small_data, tmp_path))
+    checkpoints = sorted((tmp_path / "checkpoints").glob("checkpoint-*"))
+    newest = checkpoints[-1]
+    corrupt = newest.with_name("checkpoint-999999999")
+    corrupt.mkdir()
+    (corrupt / "state.pt").write_bytes(b"half a file")
+    monkeypatch.setattr(NLITrainer, "_end_of_epoch", original)
+    train_stage(stage_args(tiny_model, small_data, tmp_path))
+    assert "unreadable" in caplog.text
+    assert_same_results(uninterrupted[0], tmp_path / "run")
