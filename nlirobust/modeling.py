@@ -15,24 +15,37 @@ SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 
 
 def train_wordpiece_tokenizer(texts: Iterable[str], vocab_size: int = 2000, lowercase: bool = True):
-    """Train a BERT-style WordPiece tokenizer on `texts` and wrap it in the ELECTRA tokenizer class.
+    """A BERT-style WordPiece tokenizer learned from `texts`, wrapped in the ELECTRA tokenizer class.
 
-    The wrapper matters: a generic `PreTrainedTokenizerFast` returns no `token_type_ids` for pairs.
+    Vocabulary: the special tokens, every character seen (alone and as a `##` continuation, so no text is
+    [UNK]), then whole words by frequency (ties alphabetically) up to `vocab_size`. Counted here rather than by
+    `tokenizers`' WordPiece trainer, whose merges break frequency ties in a run-dependent order: the same texts
+    must give the same ids, or two runs of the workflow would train different models.
+    The wrapper class matters: a generic `PreTrainedTokenizerFast` returns no `token_type_ids` for pairs.
     """
-    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+    from collections import Counter
+
+    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
     from transformers import ElectraTokenizerFast
 
-    backend = Tokenizer(models.WordPiece(unk_token="[UNK]"))
-    backend.normalizer = normalizers.BertNormalizer(lowercase=lowercase)
-    backend.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    normalizer = normalizers.BertNormalizer(lowercase=lowercase)
+    pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    counts: Counter[str] = Counter()
+    for text in texts:
+        counts.update(word for word, _ in pre_tokenizer.pre_tokenize_str(normalizer.normalize_str(text)))
+    characters = sorted({c for word in counts for c in word})
+    vocab = SPECIAL_TOKENS + characters + [f"##{c}" for c in characters]
+    vocab += [w for w in sorted(counts, key=lambda w: (-counts[w], w)) if w not in set(vocab)]
+    vocab = vocab[: max(vocab_size, len(SPECIAL_TOKENS) + 2 * len(characters))]
+
+    backend = Tokenizer(models.WordPiece(vocab={token: i for i, token in enumerate(vocab)}, unk_token="[UNK]"))
+    backend.normalizer = normalizer
+    backend.pre_tokenizer = pre_tokenizer
     backend.decoder = decoders.WordPiece()
-    trainer = trainers.WordPieceTrainer(vocab_size=vocab_size, special_tokens=SPECIAL_TOKENS, show_progress=False)
-    backend.train_from_iterator(texts, trainer=trainer)
-    cls_id, sep_id = backend.token_to_id("[CLS]"), backend.token_to_id("[SEP]")
     backend.post_processor = processors.TemplateProcessing(
         single="[CLS] $A [SEP]",
         pair="[CLS] $A [SEP] $B:1 [SEP]:1",
-        special_tokens=[("[CLS]", cls_id), ("[SEP]", sep_id)],
+        special_tokens=[("[CLS]", vocab.index("[CLS]")), ("[SEP]", vocab.index("[SEP]"))],
     )
     return ElectraTokenizerFast(
         tokenizer_object=backend,

@@ -73,20 +73,24 @@ def assert_same_results(run_a, run_b):
     pd.testing.assert_series_equal(a["train_loss"], b["train_loss"])
 
 
-def test_resume_after_a_crash_between_epochs_is_exact(uninterrupted, tiny_model, small_data, tmp_path, monkeypatch):
+def train_until_crash_in_second_epoch(monkeypatch, args: StageArguments) -> None:
+    """Run a stage that dies after its first epoch's checkpoint, as on a node that fails."""
     original = NLITrainer._end_of_epoch
 
-    def crash_in_second_epoch(self, epoch, *args):
+    def crash(self, epoch, *rest):
         if epoch == 1:
             raise RuntimeError("node died")
-        return original(self, epoch, *args)
+        return original(self, epoch, *rest)
 
-    monkeypatch.setattr(NLITrainer, "_end_of_epoch", crash_in_second_epoch)
-    with pytest.raises(RuntimeError, match="node died"):
-        train_stage(stage_args(tiny_model, small_data, tmp_path))
+    with monkeypatch.context() as patch:
+        patch.setattr(NLITrainer, "_end_of_epoch", crash)
+        with pytest.raises(RuntimeError, match="node died"):
+            train_stage(args)
+
+
+def test_resume_after_a_crash_between_epochs_is_exact(uninterrupted, tiny_model, small_data, tmp_path, monkeypatch):
+    train_until_crash_in_second_epoch(monkeypatch, stage_args(tiny_model, small_data, tmp_path))
     assert list((tmp_path / "checkpoints").glob("checkpoint-*"))
-    monkeypatch.setattr(NLITrainer, "_end_of_epoch", original)
-
     train_stage(stage_args(tiny_model, small_data, tmp_path))
     assert_same_results(uninterrupted[0], tmp_path / "run")
 
@@ -107,7 +111,7 @@ def test_sigterm_mid_epoch_checkpoints_then_resumes_exactly(
     with pytest.raises(SystemExit) as stopped:
         train_stage(stage_args(tiny_model, small_data, tmp_path))
     assert stopped.value.code == 143
-    assert [p.name for p in (tmp_path / "checkpoints").glob("checkpoint-*")][-1] == "checkpoint-000000120"
+    assert sorted(p.name for p in (tmp_path / "checkpoints").glob("checkpoint-*"))[-1] == "checkpoint-000000120"
     monkeypatch.setattr(NLITrainer, "compute_loss", original)
 
     train_stage(stage_args(tiny_model, small_data, tmp_path))
@@ -115,17 +119,7 @@ def test_sigterm_mid_epoch_checkpoints_then_resumes_exactly(
 
 
 def test_checkpoint_of_another_configuration_is_not_resumed(tiny_model, small_data, tmp_path, monkeypatch, caplog):
-    original = NLITrainer._end_of_epoch
-
-    def crash(self, epoch, *args):
-        if epoch == 1:
-            raise RuntimeError("stop")
-        return original(self, epoch, *args)
-
-    monkeypatch.setattr(NLITrainer, "_end_of_epoch", crash)
-    with pytest.raises(RuntimeError):
-        train_stage(stage_args(tiny_model, small_data, tmp_path, learning_rate=5e-4))
-    monkeypatch.setattr(NLITrainer, "_end_of_epoch", original)
+    train_until_crash_in_second_epoch(monkeypatch, stage_args(tiny_model, small_data, tmp_path, learning_rate=5e-4))
     train_stage(stage_args(tiny_model, small_data, tmp_path, learning_rate=1e-3))
     assert "belongs to a different configuration" in caplog.text
     assert pd.read_csv(tmp_path / "run" / "epoch_log.csv")["epoch"].tolist() == [1, 2]
@@ -169,23 +163,10 @@ def test_other_seed_gives_other_mistakes(uninterrupted, tiny_model, small_data, 
 def test_corrupt_newest_checkpoint_falls_back_to_the_previous(
     uninterrupted, tiny_model, small_data, tmp_path, monkeypatch, caplog
 ):
-    original = NLITrainer._end_of_epoch
-
-    def crash_after_two_checkpoints(self, epoch, *args):
-        if epoch == 1:
-            # the epoch-1 checkpoint exists; write a second, mid-epoch one and corrupt it
-            raise RuntimeError("power cut")
-        return original(self, epoch, *args)
-
-    monkeypatch.setattr(NLITrainer, "_end_of_epoch", crash_after_two_checkpoints)
-    with pytest.raises(RuntimeError):
-        train_stage(stage_args(tiny_model, small_data, tmp_path))
-    checkpoints = sorted((tmp_path / "checkpoints").glob("checkpoint-*"))
-    newest = checkpoints[-1]
-    corrupt = newest.with_name("checkpoint-999999999")
+    train_until_crash_in_second_epoch(monkeypatch, stage_args(tiny_model, small_data, tmp_path))
+    corrupt = tmp_path / "checkpoints" / "checkpoint-999999999"  # newer than the real one, and half-written
     corrupt.mkdir()
     (corrupt / "state.pt").write_bytes(b"half a file")
-    monkeypatch.setattr(NLITrainer, "_end_of_epoch", original)
     train_stage(stage_args(tiny_model, small_data, tmp_path))
     assert "unreadable" in caplog.text
     assert_same_results(uninterrupted[0], tmp_path / "run")
