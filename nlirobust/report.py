@@ -67,17 +67,9 @@ def mistakes_section(tables: list[str | Path], figures: list[str | Path], captio
         parts += [f"### {caption}", "", path.read_text().strip(), ""]
     for path in figures:
         path = Path(path)
-        caption = (captions / f"{_figure_caption(path)}.rst").read_text().strip()
+        caption = (captions / f"{path.stem}.rst").read_text().strip()
         parts += [f"![{caption}]({os.path.relpath(path, out.parent)})", "", f"*{caption}*", ""]
     return parts
-
-
-def _figure_caption(path: Path) -> str:
-    return {
-        "mistakes_by_category": "mistakes_by_category",
-        "breaking_accuracy_before_after": "breaking_accuracy",
-        "epoch_mistake_overlap": "epoch_overlap",
-    }[path.stem]
 
 
 def write_report(

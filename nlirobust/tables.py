@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pandas as pd
 
-_RUN = re.compile(r"(?P<recipe>[a-z_]+)/seed(?P<seed>\d+)/lr(?P<lr>[0-9.e+-]+)")
+_RUN = re.compile(r"(?:^|/)(?P<recipe>(?:snli|mnli)(?:_(?:snli|mnli))*)/seed(?P<seed>\d+)/lr(?P<lr>[0-9.e+-]+)(?:/|$)")
 
 
 def parse_run(path: str | Path) -> dict:
     """recipe, seed and learning rate from a path such as results/models/snli_mnli/seed1/lr0.001/..."""
-    match = _RUN.search(str(path).replace("\\", "/").split("results/", 1)[-1].split("/", 1)[-1])
+    match = _RUN.search(Path(path).as_posix())
     if match is None:
         raise ValueError(f"{path}: not a run path (expected .../{{recipe}}/seed{{seed}}/lr{{lr}}/...)")
     return {"recipe": match["recipe"], "seed": int(match["seed"]), "lr": float(match["lr"])}

@@ -149,12 +149,12 @@ rule mistake_plots:
         ),
         accuracy=report(
             "results/figures/breaking_accuracy_before_after.png",
-            caption="captions/breaking_accuracy.rst",
+            caption="captions/breaking_accuracy_before_after.rst",
             category="Mistaken examples",
         ),
         overlap=report(
             "results/figures/epoch_mistake_overlap.png",
-            caption="captions/epoch_overlap.rst",
+            caption="captions/epoch_mistake_overlap.rst",
             category="Mistaken examples",
         ),
     log:
