@@ -114,3 +114,40 @@ def test_breaking_tables_count_and_subtract(tmp_path):
     labels = mt.mistakes_wide(mt.breaking_mistakes_long([after_path], "label"), ["snli"], "label")
     assert labels["Label"].tolist() == ["contradiction", "entailment", "neutral", "Total"]
     assert mt.final_key(after_path) == {"selection": "all_epochs", "final_lr": "1e-04"}
+
+
+def test_cells_over_seeds_show_mean_sd_and_mean_delta():
+    long = pd.DataFrame(
+        {
+            "recipe": "snli",
+            "seed": [1, 2],
+            "lr": 5e-5,
+            "group": "Total",
+            "examples": 100,
+            "mistakes": [40, 42],
+            "mistakes_before": [50, 48],
+            "selection": "all_epochs",
+            "final_lr": "2e-07",
+        }
+    )
+    long["delta"] = long["mistakes"] - long["mistakes_before"]
+    assert mt.mistakes_delta_wide(long, ["snli"], "category")["snli"].tolist() == ["41.0 ± 1.4 (-8.0)"]
+    change = pd.DataFrame(
+        {
+            "recipe": "snli",
+            "seed": [1, 2],
+            "lr": 5e-5,
+            "selection": "all_epochs",
+            "final_lr": "2e-07",
+            "accuracy_before": [0.5, 0.52],
+            "accuracy_after": [0.6, 0.6],
+            "fixed": [5, 4],
+            "broken": [0, 0],
+            "p_value": [0.0625, 0.125],
+        }
+    )
+    change["improvement_points"] = 100 * (change["accuracy_after"] - change["accuracy_before"])
+    row = mt.accuracy_change_wide(change, ["snli"]).iloc[0]
+    assert row["Before (%)"] == "51.00 ± 1.41" and row["Improvement (points)"] == "+9.00 ± 1.41"
+    assert row["Fixed / broken"] == "9 / 0"  # pooled over seeds: 9 of 9, p = 2 / 2**9
+    assert float(row["McNemar p"]) == pytest.approx(2 / 2**9, rel=1e-3) and row["Significant (p < 0.05)"] == "yes"
