@@ -96,6 +96,10 @@ def pretrained_model():
         return "resources/models/embedded"
     if Path(name).exists():
         return name
+    if not re.fullmatch(r"[A-Za-z0-9][\w.-]*/[\w.-]+", name):
+        raise ValueError(
+            f"config: model.name_or_path: '{name}' is neither an existing directory nor a hub id (owner/name)"
+        )
     slug = re.sub(r"[^A-Za-z0-9._-]", "--", name)
     return f"resources/models/hub/{slug}"
 

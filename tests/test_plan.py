@@ -1,11 +1,14 @@
-"""Planning (`snakemake -n`) the paper grid and rejecting bad configuration before any job is planned."""
+"""Planning (`snakemake -n`) the paper grid and rejecting bad configuration before any job is planned.
+
+Each plan is made in an empty directory, so what a run left in the repository cannot change it.
+"""
 
 import pytest
 from workflow_helpers import REPO, planned_jobs, run_snakemake, write_config
 
 
-def test_paper_config_plans_four_recipes_with_shared_first_stages():
-    out = run_snakemake("-n", "--configfile", str(REPO / "config/config.yaml")).stdout
+def test_paper_config_plans_four_recipes_with_shared_first_stages(tmp_path):
+    out = run_snakemake("-n", "--configfile", str(REPO / "config/config.yaml"), workdir=tmp_path).stdout
     jobs = planned_jobs(out)
     assert jobs["train_stage"] == 4  # snli, snli_mnli (from snli), mnli, mnli_snli (from mnli)
     # the mistakes study: 2 selections x 5 final learning rates for each initial model
@@ -17,7 +20,7 @@ def test_paper_config_plans_four_recipes_with_shared_first_stages():
 
 def test_grid_fans_out_over_seeds_and_learning_rates(tmp_path):
     config = write_config(tmp_path / "grid.yaml", seeds=[1, 2], learning_rates=[5e-5, 3e-5, 2e-5])
-    jobs = planned_jobs(run_snakemake("-n", "--configfile", str(config)).stdout)
+    jobs = planned_jobs(run_snakemake("-n", "--configfile", str(config), workdir=tmp_path).stdout)
     assert jobs["train_stage"] == 4 * 2 * 3
     assert jobs["final_tune"] == 4 * 2 * 3 * 2 * 5
     assert jobs["evaluate_model"] == 4 * 2 * 3 * (1 + 2 * 5)
@@ -26,7 +29,7 @@ def test_grid_fans_out_over_seeds_and_learning_rates(tmp_path):
 
 def test_a_two_stage_recipe_alone_still_trains_its_first_stage(tmp_path):
     config = write_config(tmp_path / "one.yaml", recipes=["mnli_snli"], seeds=[1, 2])
-    out = run_snakemake("-n", "--configfile", str(config)).stdout
+    out = run_snakemake("-n", "--configfile", str(config), workdir=tmp_path).stdout
     assert planned_jobs(out)["train_stage"] == 2 * 2
     assert "results/models/mnli/seed2/lr5e-05/model" in out
     assert planned_jobs(out)["evaluate_model"] == 2 * (1 + 2 * 5)  # only the requested recipe is evaluated
@@ -58,8 +61,18 @@ def test_a_two_stage_recipe_alone_still_trains_its_first_stage(tmp_path):
 )
 def test_bad_config_is_rejected_before_planning(tmp_path, changes, message):
     config = write_config(tmp_path / "bad.yaml", **changes)
-    result = run_snakemake("-n", "--configfile", str(config), check=False)
+    result = run_snakemake("-n", "--configfile", str(config), workdir=tmp_path, check=False)
     assert result.returncode != 0
     assert "Error validating config file" in result.stdout + result.stderr
     assert message in result.stdout + result.stderr
     assert "Job stats" not in result.stdout
+
+
+@pytest.mark.parametrize("name", ["/no/such/model", "./models/missing", "electra-small"])
+def test_model_that_is_neither_a_directory_nor_a_hub_id_is_rejected(tmp_path, name):
+    config = write_config(tmp_path / "bad_model.yaml", model={"name_or_path": name})
+    result = run_snakemake("-n", "--configfile", str(config), workdir=tmp_path, check=False)
+    assert result.returncode != 0
+    assert (
+        f"model.name_or_path: '{name}' is neither an existing directory nor a hub id" in result.stdout + result.stderr
+    )
