@@ -23,6 +23,7 @@ SIZES = {
     "breaking_nli_scale": 0.1,
 }
 RECIPES = ["snli", "snli_mnli"]
+FAKE_TOKEN = "hf_fakeTokenForTheLeakTest0123456789"
 
 
 def write_breaking_nli_file(path):
@@ -50,7 +51,8 @@ def demo_run(tmp_path_factory):
         training={"epochs": 2, "logging_steps": 10},
         mistakes={"selections": ["all_epochs", "chaosnli_max60"], "final_learning_rates": [1e-4, "from_schedule"]},
     )
-    run_snakemake("--cores", "2", "--configfile", str(config), workdir=workdir)
+    # A token in the environment, as on a cluster with gated models: it must never be written anywhere.
+    run_snakemake("--cores", "2", "--configfile", str(config), workdir=workdir, env={"HF_TOKEN": FAKE_TOKEN})
     return workdir, config, rows
 
 
@@ -207,3 +209,11 @@ def test_final_tuning_used_the_selected_examples_and_rates(demo_run):
         (workdir / "results/models/final/all_epochs/final_lr0.0001/snli/seed1/lr0.0015/run.json").read_text()
     )
     assert facts["train_examples"] == len(selection)
+
+
+def test_the_hugging_face_token_is_written_nowhere(demo_run):
+    workdir = demo_run[0]
+    files = [path for path in workdir.rglob("*") if path.is_file()]
+    assert len(files) > 100
+    leaks = [path for path in files if FAKE_TOKEN.encode() in path.read_bytes()]
+    assert leaks == []

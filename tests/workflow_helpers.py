@@ -14,11 +14,17 @@ REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
 
 
-def run_snakemake(*args: str, workdir: Path | None = None, check: bool = True) -> subprocess.CompletedProcess:
+def run_snakemake(
+    *args: str, workdir: Path | None = None, check: bool = True, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
     command = [SNAKEMAKE, "-s", str(REPO / "Snakefile"), *args]
     if workdir is not None:
         command += ["--directory", str(workdir)]
-    env = os.environ | {"HF_HUB_OFFLINE": "1", "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    env = (
+        os.environ
+        | {"HF_HUB_OFFLINE": "1", "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+        | (env or {})
+    )
     result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=workdir or REPO)
     if check and result.returncode != 0:
         raise AssertionError(f"snakemake {' '.join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
