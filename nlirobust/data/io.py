@@ -28,7 +28,7 @@ def read_jsonl(path: str | Path) -> list[dict]:
             if not line.strip():
                 continue
             try:
-                obj = json.loads(line)
+                obj = json.loads(line.rstrip("\r\n"))  # so the column points into the line
             except json.JSONDecodeError as err:
                 raise DataFormatError(f"{path}:{line_no}: malformed JSON ({err.msg}, column {err.colno})") from None
             if not isinstance(obj, dict):
