@@ -114,8 +114,8 @@ def _in_distribution_wide(part: pd.DataFrame) -> pd.DataFrame:
     grouped = part.groupby(["recipe", "evalset"], sort=False)
     return pd.DataFrame(
         {
-            "Before (%)": grouped["accuracy_before"].apply(mt._pct),
-            "After (%)": grouped["accuracy_after"].apply(mt._pct),
-            "Change (points)": grouped["change_points"].apply(mt._points),
+            "Before (%)": grouped["accuracy_before"].apply(mt.percent),
+            "After (%)": grouped["accuracy_after"].apply(mt.percent),
+            "Change (points)": grouped["change_points"].apply(mt.points),
         }
     ).reset_index()

@@ -13,7 +13,7 @@ import pandas as pd
 
 from nlirobust.labels import LABEL_NAMES
 from nlirobust.mistakes import mcnemar_exact
-from nlirobust.tables import parse_run
+from nlirobust.tables import mean_sd, parse_run
 
 TOTAL = "Total"
 
@@ -129,9 +129,9 @@ def accuracy_change_wide(long: pd.DataFrame, recipes: list[str], alpha: float = 
         rows.append(
             {
                 "Recipe": recipe,
-                "Before (%)": _pct(part["accuracy_before"]),
-                "After (%)": _pct(part["accuracy_after"]),
-                "Improvement (points)": _points(part["improvement_points"]),
+                "Before (%)": percent(part["accuracy_before"]),
+                "After (%)": percent(part["accuracy_after"]),
+                "Improvement (points)": points(part["improvement_points"]),
                 "Fixed / broken": f"{fixed} / {broken}",
                 "McNemar p": f"{p:.3g}",
                 f"Significant (p < {alpha})": "yes" if p < alpha else "no",
@@ -152,13 +152,14 @@ def improvement_side_by_side(long: pd.DataFrame, recipes: list[str]) -> pd.DataF
     return table.round(2).reset_index()
 
 
-def _pct(values: pd.Series) -> str:
-    values = 100 * values
-    return f"{values.iloc[0]:.2f}" if len(values) == 1 else f"{values.mean():.2f} ± {values.std(ddof=1):.2f}"
+def percent(values: pd.Series) -> str:
+    """Accuracies (fractions) as percent, mean ± sd over seeds."""
+    return mean_sd(values, digits=2)
 
 
-def _points(values: pd.Series) -> str:
-    return f"{values.iloc[0]:+.2f}" if len(values) == 1 else f"{values.mean():+.2f} ± {values.std(ddof=1):.2f}"
+def points(values: pd.Series) -> str:
+    """Changes already in points, signed, mean ± sd over seeds."""
+    return mean_sd(values, digits=2, scale=1.0, signed=True)
 
 
 def combinations_wide(long: pd.DataFrame, recipes: list[str]) -> pd.DataFrame:

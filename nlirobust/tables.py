@@ -50,12 +50,13 @@ def epoch_long(epoch_logs: list[str | Path]) -> pd.DataFrame:
     return frame
 
 
-def mean_sd(values: pd.Series, digits: int = 1, scale: float = 100.0) -> str:
-    """'87.3 ± 0.4' over seeds ('87.3' for a single seed)."""
+def mean_sd(values: pd.Series, digits: int = 1, scale: float = 100.0, signed: bool = False) -> str:
+    """'87.3 ± 0.4' over seeds ('87.3' for a single seed); `signed` writes the mean as '+1.2'."""
     values = values.astype(float) * scale
+    sign = "+" if signed else ""
     if len(values) < 2:
-        return f"{values.iloc[0]:.{digits}f}"
-    return f"{values.mean():.{digits}f} ± {values.std(ddof=1):.{digits}f}"
+        return f"{values.iloc[0]:{sign}.{digits}f}"
+    return f"{values.mean():{sign}.{digits}f} ± {values.std(ddof=1):.{digits}f}"
 
 
 def accuracy_wide(long: pd.DataFrame, recipes: list[str] | None = None) -> pd.DataFrame:
