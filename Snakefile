@@ -21,6 +21,7 @@ include: "rules/data.smk"
 include: "rules/train.smk"
 include: "rules/evaluate.smk"
 include: "rules/mistakes.smk"
+include: "rules/adversarial.smk"
 include: "rules/report.smk"
 
 
@@ -30,6 +31,10 @@ localrules:
     hypothesis_only_baseline,
     mistake_tables,
     mistake_plots,
+    sample_adversarial_pairs,
+    adversarial_training_data,
+    adversarial_tables,
+    adversarial_plots,
     report,
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 
@@ -45,6 +46,7 @@ def evaluate_model(
             "data": str(path),
             "seconds": result.seconds,
             "examples_per_second": len(frame) / max(result.seconds, 1e-9),
+            "steps_per_second": math.ceil(len(frame) / batch_size) / max(result.seconds, 1e-9),
         }
         write_parquet(frame, f"{outputs[name]}.parquet")
         write_json(metrics, f"{outputs[name]}.json")

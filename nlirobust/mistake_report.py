@@ -9,29 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from nlirobust import mistake_tables as mt
-from nlirobust.data.io import atomic_path
-from nlirobust.tables import accuracy_long, parse_run, to_markdown
-
-
-def _write(frame: pd.DataFrame, markdown: str, out_dir: Path, name: str) -> None:
-    with atomic_path(out_dir / f"{name}.csv") as tmp:
-        frame.to_csv(tmp, index=False)
-    with atomic_path(out_dir / f"{name}.md") as tmp:
-        tmp.write_text(markdown)
-
-
-def _blocks(frame: pd.DataFrame, keys: list[str], render) -> str:
-    """Render one Markdown block per value of `keys` (a heading line each when there are several)."""
-    groups = list(frame.groupby(keys, sort=True, dropna=False))
-    parts = []
-    for values, part in groups:
-        values = values if isinstance(values, tuple) else (values,)
-        if len(groups) > 1 or "selection" in keys:
-            parts.append(
-                "**" + ", ".join(f"{k.replace('_', ' ')} = {v}" for k, v in zip(keys, values, strict=True)) + "**\n"
-            )
-        parts.append(to_markdown(render(part)))
-    return "\n".join(parts)
+from nlirobust.tables import accuracy_long, markdown_blocks, parse_run, to_markdown, write_table
 
 
 def write_mistake_tables(args: Namespace) -> None:
@@ -41,9 +19,9 @@ def write_mistake_tables(args: Namespace) -> None:
     combinations = pd.concat(
         [pd.read_csv(path).assign(**parse_run(path)) for path in args.combinations], ignore_index=True
     )
-    _write(
+    write_table(
         combinations,
-        _blocks(combinations, ["lr"], lambda p: mt.combinations_wide(p, recipes)),
+        markdown_blocks(combinations, ["lr"], lambda p: mt.combinations_wide(p, recipes)),
         out,
         "table3_combinations",
     )
@@ -54,16 +32,18 @@ def write_mistake_tables(args: Namespace) -> None:
     ):
         before = mt.breaking_mistakes_long(args.breaking_before, by)
         after = mt.breaking_mistakes_long(args.breaking_after, by)
-        _write(
+        write_table(
             before.drop(columns=["selection", "final_lr"]),
-            _blocks(before, ["lr"], lambda p, by=by: mt.mistakes_wide(p, recipes, by)),
+            markdown_blocks(before, ["lr"], lambda p, by=by: mt.mistakes_wide(p, recipes, by)),
             out,
             before_name,
         )
         delta = mt.mistakes_delta_long(before, after)
-        _write(
+        write_table(
             delta,
-            _blocks(delta, ["selection", "final_lr", "lr"], lambda p, by=by: mt.mistakes_delta_wide(p, recipes, by)),
+            markdown_blocks(
+                delta, ["selection", "final_lr", "lr"], lambda p, by=by: mt.mistakes_delta_wide(p, recipes, by)
+            ),
             out,
             after_name,
         )
@@ -80,7 +60,7 @@ def write_mistake_tables(args: Namespace) -> None:
             }
         )
     final_runs = pd.DataFrame(final_runs)
-    _write(final_runs, to_markdown(mt.learning_rates_wide(final_runs, recipes)), out, "table4_learning_rates")
+    write_table(final_runs, to_markdown(mt.learning_rates_wide(final_runs, recipes)), out, "table4_learning_rates")
 
     before_files = {(r["recipe"], r["seed"], r["lr"]): p for p in args.breaking_before for r in [parse_run(p)]}
     after_files = {}
@@ -88,12 +68,12 @@ def write_mistake_tables(args: Namespace) -> None:
         key = parse_run(path) | mt.final_key(path)
         after_files[(key["recipe"], key["seed"], key["lr"], key["selection"], key["final_lr"])] = path
     change = mt.accuracy_change_long(before_files, after_files)
-    _write(
+    write_table(
         change,
         "Improvement in points, every final-tuning choice side by side (mean over seeds):\n\n"
         + to_markdown(mt.improvement_side_by_side(change, recipes))
         + "\n"
-        + _blocks(change, ["selection", "final_lr", "lr"], lambda p: mt.accuracy_change_wide(p, recipes)),
+        + markdown_blocks(change, ["selection", "final_lr", "lr"], lambda p: mt.accuracy_change_wide(p, recipes)),
         out,
         "table7_accuracy",
     )
@@ -107,7 +87,12 @@ def write_mistake_tables(args: Namespace) -> None:
         suffixes=("_after", "_before"),
     )
     in_dist["change_points"] = 100 * (in_dist["accuracy_after"] - in_dist["accuracy_before"])
-    _write(in_dist, _blocks(in_dist, ["selection", "final_lr", "lr"], _in_distribution_wide), out, "in_distribution")
+    write_table(
+        in_dist,
+        markdown_blocks(in_dist, ["selection", "final_lr", "lr"], _in_distribution_wide),
+        out,
+        "in_distribution",
+    )
 
 
 def _in_distribution_wide(part: pd.DataFrame) -> pd.DataFrame:

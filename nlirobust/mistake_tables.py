@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from nlirobust.labels import LABEL_NAMES
-from nlirobust.mistakes import mcnemar_exact
+from nlirobust.mistakes import mcnemar_exact, mcnemar_p
 from nlirobust.tables import mean_sd, parse_run
 
 TOTAL = "Total"
@@ -117,15 +117,13 @@ def accuracy_change_long(before_files: dict[tuple, str | Path], after_files: dic
 
 def accuracy_change_wide(long: pd.DataFrame, recipes: list[str], alpha: float = 0.05) -> pd.DataFrame:
     """Table 7: accuracy before, after, improvement in points; p from the exact McNemar test (pooled over seeds)."""
-    from scipy.stats import binomtest
-
     rows = []
     for recipe in recipes:
         part = long[long["recipe"] == recipe]
         if part.empty:
             continue
         fixed, broken = int(part["fixed"].sum()), int(part["broken"].sum())
-        p = 1.0 if fixed + broken == 0 else binomtest(fixed, fixed + broken, 0.5).pvalue
+        p = mcnemar_p(fixed, broken)
         rows.append(
             {
                 "Recipe": recipe,

@@ -106,3 +106,30 @@ def epoch_overlap(combinations_long: pd.DataFrame, recipes: list[str], out: str 
         axes[1][col].set_xticks([])
     axes[0][0].set_ylabel("examples wrong in exactly\nthese epochs (mean over seeds)", fontsize=8)
     _save(fig, out)
+
+
+def error_flow_bars(flows_long: pd.DataFrame, out: str | Path) -> None:
+    """Fixed / introduced / remaining errors of each retrained model against the baseline, one panel a subset."""
+    sums = flows_long.groupby(["evalset", "subset", "model"], sort=False)[["fixed", "introduced", "remaining"]].sum()
+    evalsets = sums.index.get_level_values("evalset").unique().tolist()
+    subsets = sums.index.get_level_values("subset").unique().tolist()
+    fig, axes = plt.subplots(
+        len(evalsets), len(subsets), figsize=(3.2 * len(subsets), 2.8 * len(evalsets)), squeeze=False
+    )
+    colours = {"fixed": "#66c2a5", "introduced": "#fc8d62", "remaining": "#8da0cb"}
+    for row, evalset in enumerate(evalsets):
+        for col, subset in enumerate(subsets):
+            ax = axes[row][col]
+            if (evalset, subset) not in sums.droplevel("model").index:
+                ax.set_axis_off()
+                continue
+            part = sums.loc[(evalset, subset)]
+            x = np.arange(len(part))
+            for k, (name, colour) in enumerate(colours.items()):
+                ax.bar(x + (k - 1) * 0.27, part[name], 0.27, color=colour, label=name)
+            ax.set_xticks(x, [m.replace("retrained:", "retrained\n") for m in part.index], fontsize=7)
+            ax.set_title(f"{evalset}\n{subset}", fontsize=8)
+            if col == 0:
+                ax.set_ylabel("errors (sum over seeds)", fontsize=8)
+    axes[0][0].legend(fontsize=7)
+    _save(fig, out)

@@ -52,24 +52,32 @@ def comparison_section(accuracy_csv: str | Path, baseline: dict, reference: dict
     return "\n".join(lines)
 
 
-def mistakes_section(tables: list[str | Path], figures: list[str | Path], captions: Path, out: Path) -> list[str]:
-    """Tables 1-7 of the mistaken-examples study and its figures, each under its caption."""
-    parts = [
-        "## Mistaken examples",
-        "",
-        "Which training examples each model kept getting wrong, its mistakes on the Breaking NLI challenge set, and "
-        "what one more short fine-tuning on a chosen set of examples changed. Negative deltas are fewer mistakes.",
-        "",
-    ]
+def tables_section(
+    title: str, intro: str, tables: list[str | Path], figures: list[str | Path], captions: Path, out: Path, prefix=""
+) -> list[str]:
+    """A report section: each table under its caption, then each figure (captions/{prefix}{file stem}.rst)."""
+    parts = [f"## {title}", "", intro, ""]
     for path in tables:
         path = Path(path)
-        caption = (captions / f"{path.stem}.rst").read_text().strip()
+        caption = (captions / f"{prefix}{path.stem}.rst").read_text().strip()
         parts += [f"### {caption}", "", path.read_text().strip(), ""]
     for path in figures:
         path = Path(path)
         caption = (captions / f"{path.stem}.rst").read_text().strip()
         parts += [f"![{caption}]({os.path.relpath(path, out.parent)})", "", f"*{caption}*", ""]
     return parts
+
+
+MISTAKES_INTRO = (
+    "Which training examples each model kept getting wrong, its mistakes on the Breaking NLI challenge set, and "
+    "what one more short fine-tuning on a chosen set of examples changed. Negative deltas are fewer mistakes."
+)
+ADVERSARIAL_INTRO = (
+    "The `snli` model of each seed is the baseline. A balanced sample of SNLI validation pairs is attacked by masking "
+    "the hypothesis token with the largest input-embedding gradient (`random`: a random hypothesis token, the "
+    "control); the baseline is retrained on SNLI train plus the attacked pairs' training part. The attack sets' "
+    "held-out part and SNLI test were never trained on; SNLI validation is where the attacked pairs came from."
+)
 
 
 def write_report(
@@ -83,6 +91,8 @@ def write_report(
     mistakes: list[str | Path] = (),
     figures: list[str | Path] = (),
     captions: str | Path = ".",
+    adversarial: list[str | Path] = (),
+    adversarial_figures: list[str | Path] = (),
 ) -> None:
     from nlirobust.data.io import atomic_path
 
@@ -120,6 +130,16 @@ def write_report(
         "",
     ]
     if mistakes:
-        parts += mistakes_section(mistakes, figures, Path(captions), Path(out))
+        parts += tables_section("Mistaken examples", MISTAKES_INTRO, mistakes, figures, Path(captions), Path(out))
+    if adversarial:
+        parts += tables_section(
+            "Gradient-based adversarial training",
+            ADVERSARIAL_INTRO,
+            adversarial,
+            adversarial_figures,
+            Path(captions),
+            Path(out),
+            prefix="adversarial_",
+        )
     with atomic_path(out) as tmp:
         tmp.write_text("\n".join(parts))

@@ -70,3 +70,27 @@ def accuracy_wide(long: pd.DataFrame, recipes: list[str] | None = None) -> pd.Da
 
 def to_markdown(frame: pd.DataFrame) -> str:
     return frame.to_markdown(index=False) + "\n"
+
+
+def write_table(frame: pd.DataFrame, markdown: str, out_dir: Path, name: str) -> None:
+    """`name`.csv (the data) and `name`.md (its rendering) in `out_dir`, each written atomically."""
+    from nlirobust.data.io import atomic_path
+
+    with atomic_path(out_dir / f"{name}.csv") as tmp:
+        frame.to_csv(tmp, index=False)
+    with atomic_path(out_dir / f"{name}.md") as tmp:
+        tmp.write_text(markdown)
+
+
+def markdown_blocks(frame: pd.DataFrame, keys: list[str], render) -> str:
+    """Render one Markdown block per value of `keys` (a heading line each when there are several)."""
+    groups = list(frame.groupby(keys, sort=True, dropna=False))
+    parts = []
+    for values, part in groups:
+        values = values if isinstance(values, tuple) else (values,)
+        if len(groups) > 1 or "selection" in keys:
+            parts.append(
+                "**" + ", ".join(f"{k.replace('_', ' ')} = {v}" for k, v in zip(keys, values, strict=True)) + "**\n"
+            )
+        parts.append(to_markdown(render(part)))
+    return "\n".join(parts)

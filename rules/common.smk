@@ -4,6 +4,7 @@
 import json
 import os
 import re
+import shlex
 from pathlib import Path
 
 from snakemake.utils import validate
@@ -36,6 +37,9 @@ LRS = [lr_str(lr) for lr in config["learning_rates"]]
 EVAL_SETS = list(config["evaluation"]["sets"])
 if "breaking_nli/test" not in EVAL_SETS:  # the mistaken-examples study is built on it
     EVAL_SETS.append("breaking_nli/test")
+ADVERSARIAL = config.get("adversarial")
+if ADVERSARIAL:  # the adversarial study compares models on both
+    EVAL_SETS += [s for s in ("snli/validation", "snli/test") if s not in EVAL_SETS]
 
 
 wildcard_constraints:
@@ -46,8 +50,10 @@ wildcard_constraints:
     split="[a-z_]+",
     selection="[a-z0-9_]+",
     final_lr=r"[0-9.e+-]+|from_schedule",
-    # an initial run (snli/seed1/lr5e-05) or a final one (final/all_epochs/final_lr2e-07/snli/seed1/lr5e-05)
-    model=r"(final/[a-z0-9_]+/final_lr[^/]+/)?(snli|mnli)(_(snli|mnli))*/seed\d+/lr[0-9.e+-]+",
+    attack="gradient|random",
+    # an initial run (snli/seed1/lr5e-05), a final one (final/all_epochs/final_lr2e-07/snli/seed1/lr5e-05)
+    # or an adversarially retrained one (adversarial/gradient/snli/seed1/lr5e-05)
+    model=r"(final/[a-z0-9_]+/final_lr[^/]+/|adversarial/(gradient|random)/)?(snli|mnli)(_(snli|mnli))*/seed\d+/lr[0-9.e+-]+",
 
 
 # ---- recipes ------------------------------------------------------------------------------------------------
@@ -231,5 +237,70 @@ def all_final_runs(pattern, in_distribution=False):
         for selection in FINAL_SELECTIONS
         for final_lr in FINAL_LRS
         for run in _runs()
+        for evalset in sets
+    ]
+
+
+# ---- the adversarial study ------------------------------------------------------------------------------------
+ATTACKS = list(ADVERSARIAL["attacks"]) if ADVERSARIAL else []
+RETRAIN_ATTACKS = list(ADVERSARIAL["retrain_attacks"]) if ADVERSARIAL else []
+if set(RETRAIN_ATTACKS) - set(ATTACKS):
+    raise ValueError(
+        f"config: adversarial.retrain_attacks: {sorted(set(RETRAIN_ATTACKS) - set(ATTACKS))} "
+        f"not among adversarial.attacks {ATTACKS}"
+    )
+ADVERSARIAL_TABLES = [
+    "attack_effect",
+    "overall",
+    "subset_metrics",
+    "confusion",
+    "error_flow",
+]
+
+
+def attack_dir(attack="{attack}", seed="{seed}", lr="{lr}"):
+    """Where the attack set built from the `snli` baseline of a seed and learning rate lives."""
+    return f"results/adversarial/{attack}/snli/seed{seed}/lr{lr}"
+
+
+def retrained_dir(attack="{attack}", seed="{seed}", lr="{lr}"):
+    return f"results/models/adversarial/{attack}/snli/seed{seed}/lr{lr}"
+
+
+def adversarial_retrain_start(wildcards):
+    """The pretrained model (the baseline's recipe, repeated on more data) or the baseline itself."""
+    if ADVERSARIAL["retrain_from"] == "baseline":
+        return f"{run_dir('snli', wildcards.seed, wildcards.lr)}/model"
+    return pretrained_model()
+
+
+def attack_sets_of_model(wildcards):
+    """Both parts of the attack set built from the baseline of the model's seed and learning rate."""
+    seed, lr = re.search(r"seed(\d+)/lr([^/]+)$", wildcards.model).groups()
+    return {
+        part: f"{attack_dir(wildcards.attack, seed, lr)}/{part}.parquet"
+        for part in ("train", "heldout")
+    }
+
+
+def adversarial_models():
+    """The baseline and every retrained model, as `results/models/{model}` paths below results/models/."""
+    return [
+        model
+        for seed in SEEDS
+        for lr in LRS
+        for model in [f"snli/seed{seed}/lr{lr}"]
+        + [f"adversarial/{attack}/snli/seed{seed}/lr{lr}" for attack in RETRAIN_ATTACKS]
+    ]
+
+
+def adversarial_predictions(ext):
+    """Predictions (or metrics) of every model of the study on SNLI validation/test and on every attack set."""
+    sets = ["snli/validation", "snli/test"] + [
+        f"attack/{attack}/{part}" for attack in ATTACKS for part in ("train", "heldout")
+    ]
+    return [
+        f"results/predictions/{model}/{evalset}.{ext}"
+        for model in adversarial_models()
         for evalset in sets
     ]

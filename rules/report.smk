@@ -21,7 +21,20 @@ rule report:
             )
             for name in MISTAKE_TABLES
         ],
+        adversarial=(
+            [
+                report(
+                    f"results/tables/adversarial/{name}.md",
+                    caption=f"captions/adversarial_{name}.rst",
+                    category="Adversarial training",
+                )
+                for name in ADVERSARIAL_TABLES
+            ]
+            if ADVERSARIAL
+            else []
+        ),
         figures=rules.mistake_plots.output,
+        adversarial_figures=rules.adversarial_plots.output if ADVERSARIAL else [],
         accuracy_csv="results/tables/initial_accuracy.csv",
         baseline="results/baselines/hypothesis_only/snli_validation.json",
         counts=[f"results/data/{dataset}/counts.json" for dataset in SPLITS],
@@ -47,5 +60,6 @@ rule report:
     shell:
         "python {params.script} --accuracy-md {input.accuracy} --epochs-md {input.epochs} "
         "--accuracy-csv {input.accuracy_csv} --baseline {input.baseline} --counts {input.counts} "
-        "--mistakes {input.mistakes} --figures {input.figures} --captions {params.captions} "
+        "--mistakes {input.mistakes} --figures {input.figures} --adversarial {input.adversarial} "
+        "--adversarial-figures {input.adversarial_figures} --captions {params.captions} "
         "--config '{params.config_json}' --out {output} > {log} 2>&1"

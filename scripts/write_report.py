@@ -15,7 +15,9 @@ def main() -> None:
     parser.add_argument("--baseline", required=True)
     parser.add_argument("--counts", nargs="+", required=True)
     parser.add_argument("--mistakes", nargs="*", default=[], help="mistaken-examples tables (Markdown)")
-    parser.add_argument("--figures", nargs="*", default=[], help="figures (PNG) to show")
+    parser.add_argument("--figures", nargs="*", default=[], help="figures (PNG) of the mistakes study")
+    parser.add_argument("--adversarial", nargs="*", default=[], help="adversarial-study tables (Markdown)")
+    parser.add_argument("--adversarial-figures", nargs="*", default=[], help="figures (PNG) of that study")
     parser.add_argument("--captions", required=True, help="folder of one-sentence captions, <table name>.rst")
     parser.add_argument("--config", required=True, help="JSON with model, recipes, seeds, learning_rates, training")
     parser.add_argument("--out", required=True)
@@ -34,6 +36,8 @@ def main() -> None:
         mistakes=args.mistakes,
         figures=args.figures,
         captions=args.captions,
+        adversarial=args.adversarial,
+        adversarial_figures=args.adversarial_figures,
     )
 
 

@@ -54,3 +54,21 @@ def test_the_mistakes_study_runs_on_the_embedded_default(demo):
     assert set(table7["selection"]) == {"all_epochs", "chaosnli_max60"}
     assert len(table7) == 4 * 2  # recipes x selections, one final learning rate
     assert (table7["fixed"] + table7["broken"] > 0).all()  # one more epoch changed some answers
+
+
+def test_the_adversarial_study_runs_on_the_embedded_default(demo):
+    effect = pd.read_csv(demo / "results/tables/adversarial/attack_effect.csv").set_index("attack")
+    # masking the most salient hypothesis token hurts the baseline, and more than masking a random one
+    assert effect.loc["gradient", "attacked_accuracy"] <= effect.loc["gradient", "clean_accuracy"] - 0.05
+    assert effect.loc["gradient", "drop_points"] > effect.loc["random", "drop_points"]
+    attacked = pd.read_json(demo / "results/adversarial/gradient/snli/seed1/lr0.0015/attack.jsonl", lines=True)
+    assert (attacked["hypothesis"] != attacked["original_hypothesis"]).all()
+    overall = pd.read_csv(demo / "results/tables/adversarial/overall.csv")
+    held_out = overall[overall["evalset"] == "attack/gradient/heldout"].set_index("model")["accuracy"]
+    assert set(held_out.index) == {"baseline", "retrained:gradient"}
+    flows = pd.read_csv(demo / "results/tables/adversarial/error_flow.csv")
+    whole = flows[(flows["subset"] == "all") & (flows["evalset"] == "snli/test")].iloc[0]
+    assert whole["fixed"] + whole["remaining"] == whole["baseline_errors"]
+    report = (demo / "results/report.md").read_text()
+    assert "## Gradient-based adversarial training" in report
+    assert (demo / "results/figures/adversarial_error_flow_chart.png").stat().st_size > 0

@@ -13,8 +13,11 @@ def test_paper_config_plans_four_recipes_with_shared_first_stages(tmp_path):
     assert jobs["train_stage"] == 4  # snli, snli_mnli (from snli), mnli, mnli_snli (from mnli)
     # the mistakes study: 2 selections x 5 final learning rates for each initial model
     assert jobs["final_tune"] == 4 * 2 * 5
-    assert jobs["evaluate_model"] == 4 + 4 * 2 * 5
+    assert jobs["evaluate_model"] == 4 + 4 * 2 * 5 + 1  # + the adversarially retrained model
     assert jobs["epoch_mistakes"] == 4 and jobs["mistake_tables"] == 1
+    # the adversarial study reuses the snli model as its baseline: two attacks (gradient, random), one retraining
+    assert jobs["attack_baseline"] == 2 and jobs["retrain_adversarial"] == 1
+    assert jobs["evaluate_attack_set"] == 2 * 2  # baseline and retrained model on both attack sets
     assert jobs["download_hub_dataset"] == 2 and jobs["download_url"] == 2 and jobs["download_model"] == 1
 
 
@@ -23,12 +26,28 @@ def test_grid_fans_out_over_seeds_and_learning_rates(tmp_path):
     jobs = planned_jobs(run_snakemake("-n", "--configfile", str(config), workdir=tmp_path).stdout)
     assert jobs["train_stage"] == 4 * 2 * 3
     assert jobs["final_tune"] == 4 * 2 * 3 * 2 * 5
-    assert jobs["evaluate_model"] == 4 * 2 * 3 * (1 + 2 * 5)
-    assert jobs["initial_tables"] == 1
+    assert jobs["evaluate_model"] == 4 * 2 * 3 * (1 + 2 * 5) + 2 * 3
+    assert jobs["attack_baseline"] == 2 * 2 * 3 and jobs["retrain_adversarial"] == 2 * 3
+    assert jobs["initial_tables"] == 1 and jobs["adversarial_tables"] == 1
+
+
+def test_the_adversarial_study_is_skipped_without_its_config_block(tmp_path):
+    config = write_config(tmp_path / "no_adversarial.yaml", adversarial=None)
+    out = run_snakemake("-n", "--configfile", str(config), workdir=tmp_path).stdout
+    jobs = planned_jobs(out)
+    assert "attack_baseline" not in jobs and "adversarial_tables" not in jobs
+    assert jobs["train_stage"] == 4 and jobs["report"] == 1
+
+
+def test_adversarial_study_trains_its_snli_baseline_when_no_recipe_does(tmp_path):
+    config = write_config(tmp_path / "mnli_only.yaml", recipes=["mnli"])
+    out = run_snakemake("-n", "--configfile", str(config), workdir=tmp_path).stdout
+    assert planned_jobs(out)["train_stage"] == 2  # mnli, and snli for the adversarial baseline
+    assert "results/models/snli/seed42/lr5e-05/model" in out
 
 
 def test_a_two_stage_recipe_alone_still_trains_its_first_stage(tmp_path):
-    config = write_config(tmp_path / "one.yaml", recipes=["mnli_snli"], seeds=[1, 2])
+    config = write_config(tmp_path / "one.yaml", recipes=["mnli_snli"], seeds=[1, 2], adversarial=None)
     out = run_snakemake("-n", "--configfile", str(config), workdir=tmp_path).stdout
     assert planned_jobs(out)["train_stage"] == 2 * 2
     assert "results/models/mnli/seed2/lr5e-05/model" in out
@@ -46,6 +65,9 @@ def test_a_two_stage_recipe_alone_still_trains_its_first_stage(tmp_path):
         ({"training": {"batch_size": "eight"}}, "batch_size"),
         ({"trainig": {"epochs": 3}}, "trainig"),
         ({"evaluation": {"sets": ["snli/dev"]}}, "snli/dev"),
+        ({"adversarial": {"attacks": ["gradient", "synonym"]}}, "synonym"),
+        ({"adversarial": {"heldout_fraction": 1.0}}, "heldout_fraction"),
+        ({"adversarial": {"retrain_from": "scratch"}}, "retrain_from"),
         (
             {
                 "data": {
@@ -66,6 +88,13 @@ def test_bad_config_is_rejected_before_planning(tmp_path, changes, message):
     assert "Error validating config file" in result.stdout + result.stderr
     assert message in result.stdout + result.stderr
     assert "Job stats" not in result.stdout
+
+
+def test_retraining_on_an_attack_that_is_not_built_is_rejected(tmp_path):
+    config = write_config(tmp_path / "bad.yaml", adversarial={"attacks": ["random"], "retrain_attacks": ["gradient"]})
+    result = run_snakemake("-n", "--configfile", str(config), workdir=tmp_path, check=False)
+    assert result.returncode != 0
+    assert "adversarial.retrain_attacks: ['gradient'] not among adversarial.attacks" in result.stdout + result.stderr
 
 
 @pytest.mark.parametrize("name", ["/no/such/model", "./models/missing", "electra-small"])

@@ -107,6 +107,10 @@ def test_regenerating_tables_plans_no_training(demo_run):
         run_snakemake("-n", "--configfile", str(config), "--forcerun", "mistake_tables", workdir=workdir).stdout
     )
     assert set(jobs) == {"mistake_tables", "mistake_plots", "report", "all"}
+    jobs = planned_jobs(
+        run_snakemake("-n", "--configfile", str(config), "--forcerun", "adversarial_tables", workdir=workdir).stdout
+    )
+    assert set(jobs) == {"adversarial_tables", "adversarial_plots", "report", "all"}
     model = workdir / "results/models/snli/seed1/lr0.0015/model/model.safetensors"
     before = model.stat().st_mtime_ns
     run_snakemake("--cores", "1", "--configfile", str(config), "--forcerun", "initial_tables", workdir=workdir)
@@ -217,3 +221,23 @@ def test_the_hugging_face_token_is_written_nowhere(demo_run):
     assert len(files) > 100
     leaks = [path for path in files if FAKE_TOKEN.encode() in path.read_bytes()]
     assert leaks == []
+
+
+def test_adversarial_tables_recompute_from_the_prediction_files(demo_run):
+    workdir = demo_run[0]
+    run = "seed1/lr0.0015"
+    effect = pd.read_csv(workdir / "results/tables/adversarial/attack_effect.csv").set_index("attack")
+    parts = [
+        pd.read_parquet(workdir / f"results/predictions/snli/{run}/attack/gradient/{part}.parquet")
+        for part in ("train", "heldout")
+    ]
+    attacked = pd.concat(parts)
+    assert effect.loc["gradient", "attacked_accuracy"] == pytest.approx((attacked["gold"] == attacked["pred"]).mean())
+    # the negation subset of SNLI test, counted by hand from the text
+    pairs = pd.read_parquet(workdir / "results/data/snli/test.parquet")
+    negated = (pairs["premise"] + " " + pairs["hypothesis"]).str.contains(r"\bnot\b|n't\b|\bno\b|\bnever\b")
+    flows = pd.read_csv(workdir / "results/tables/adversarial/error_flow.csv")
+    row = flows[(flows["evalset"] == "snli/test") & (flows["subset"] == "negation")].iloc[0]
+    assert row["pairs"] == negated.sum() > 0
+    base = pd.read_parquet(workdir / f"results/predictions/snli/{run}/snli/test.parquet")[negated.to_numpy()]
+    assert row["baseline_errors"] == (base["gold"] != base["pred"]).sum()

@@ -45,10 +45,12 @@ def planned_jobs(output: str) -> dict[str, int]:
 
 
 def write_config(path: Path, base: str = "config/config.yaml", **changes) -> Path:
-    """A copy of a repository config with top-level keys replaced (nested dicts merged one level)."""
+    """A copy of a repository config with top-level keys replaced (nested dicts merged one level; None removes)."""
     config = yaml.safe_load((REPO / base).read_text())
     for key, value in changes.items():
-        if isinstance(value, dict) and isinstance(config.get(key), dict):
+        if value is None:
+            config.pop(key, None)
+        elif isinstance(value, dict) and isinstance(config.get(key), dict):
             config[key] = config[key] | value
         else:
             config[key] = value

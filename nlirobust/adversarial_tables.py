@@ -1,0 +1,324 @@
+"""Tables of the adversarial study, from prediction files on disk: attack effect, overall, subsets, error flow.
+
+Models are named by role: `baseline` (the SNLI-only initial model) and `retrained:{attack}` (SNLI train plus that
+attack's training part). Evaluation sets: `snli/validation` (the attack sets were drawn from it), `snli/test`
+(untouched), and `attack/{attack}/heldout` / `attack/{attack}/train` (attacked pairs; `train` is what the
+retrained model trained on, so only `heldout` is a fair test for it).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from nlirobust.labels import LABEL_NAMES
+from nlirobust.mistake_tables import percent, points
+from nlirobust.mistakes import mcnemar_exact, mcnemar_p
+from nlirobust.tables import mean_sd
+
+_PREDICTION = re.compile(
+    r"predictions/(?:adversarial/(?P<retrained>[a-z]+)/)?snli/seed(?P<seed>\d+)/lr(?P<lr>[0-9.e+-]+)/"
+    r"(?P<evalset>.+)\.(?:parquet|json)$"
+)
+_ATTACK_DIR = re.compile(r"adversarial/(?P<attack>[a-z]+)/snli/seed(?P<seed>\d+)/lr(?P<lr>[0-9.e+-]+)/")
+
+
+def prediction_key(path: str | Path) -> dict:
+    """model role, seed, lr and evaluation set from a prediction file path."""
+    match = _PREDICTION.search(Path(path).as_posix())
+    if match is None:
+        raise ValueError(f"{path}: not a prediction file of the adversarial study")
+    role = f"retrained:{match['retrained']}" if match["retrained"] else "baseline"
+    return {"model": role, "seed": int(match["seed"]), "lr": float(match["lr"]), "evalset": match["evalset"]}
+
+
+def attack_key(path: str | Path) -> dict:
+    match = _ATTACK_DIR.search(Path(path).as_posix())
+    if match is None:
+        raise ValueError(f"{path}: not inside results/adversarial/{{attack}}/snli/seed{{seed}}/lr{{lr}}/")
+    return {"attack": match["attack"], "seed": int(match["seed"]), "lr": float(match["lr"])}
+
+
+# ---- subsets ----------------------------------------------------------------------------------------------------
+def _word_pattern(words: list[str]) -> re.Pattern:
+    # "n't" is glued to the word before it (doesn't), so a word with an apostrophe needs no boundary in front
+    alternatives = []
+    for word in words:
+        start = "" if "'" in word else r"\b"
+        alternatives.append(rf"{start}{re.escape(word)}\b")
+    return re.compile("|".join(alternatives), flags=re.IGNORECASE)
+
+
+def subset_masks(pairs: pd.DataFrame, negation_words: list[str], ambiguity_words: list[str], long_words: int) -> dict:
+    """Boolean masks over `pairs`: all, negation and ambiguity (a listed word in premise or hypothesis), long."""
+    text = pairs["premise"].astype(str) + " \n " + pairs["hypothesis"].astype(str)
+    longest = np.maximum(pairs["premise"].str.split().str.len(), pairs["hypothesis"].str.split().str.len())
+    return {
+        "all": np.ones(len(pairs), dtype=bool),
+        "negation": text.str.contains(_word_pattern(negation_words)).to_numpy(),
+        "ambiguity": text.str.contains(_word_pattern(ambiguity_words)).to_numpy(),
+        "long": (longest > long_words).to_numpy(),
+    }
+
+
+def class_metrics(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per-class precision, recall, F1 and support (sklearn), one row per class."""
+    from sklearn.metrics import precision_recall_fscore_support
+
+    precision, recall, f1, support = precision_recall_fscore_support(
+        frame["gold"], frame["pred"], labels=[0, 1, 2], zero_division=0
+    )
+    return pd.DataFrame({"class": LABEL_NAMES, "precision": precision, "recall": recall, "f1": f1, "support": support})
+
+
+def confusion_long(frame: pd.DataFrame) -> pd.DataFrame:
+    from sklearn.metrics import confusion_matrix
+
+    matrix = confusion_matrix(frame["gold"], frame["pred"], labels=[0, 1, 2])
+    return pd.DataFrame(
+        [
+            {"gold": LABEL_NAMES[g], "pred": LABEL_NAMES[p], "count": int(matrix[g, p])}
+            for g in range(3)
+            for p in range(3)
+        ]
+    )
+
+
+def error_flow(baseline: pd.DataFrame, retrained: pd.DataFrame) -> dict:
+    """Fixed (baseline wrong, retrained right), introduced (the reverse) and remaining (both wrong) errors."""
+    merged = baseline.merge(retrained, on="id", suffixes=("_b", "_r"), validate="one_to_one")
+    base_ok = (merged["gold_b"] == merged["pred_b"]).to_numpy()
+    new_ok = (merged["gold_r"] == merged["pred_r"]).to_numpy()
+    return {
+        "pairs": len(merged),
+        "baseline_errors": int((~base_ok).sum()),
+        "fixed": int((~base_ok & new_ok).sum()),
+        "introduced": int((base_ok & ~new_ok).sum()),
+        "remaining": int((~base_ok & ~new_ok).sum()),
+    }
+
+
+def subset_tables(
+    prediction_files: list[str | Path],
+    subset_pairs: dict[tuple, str | Path],
+    words: dict,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(metrics, confusion, flow) long frames for every (evaluation set, subset, model, seed, lr).
+
+    `subset_pairs` maps (evalset, seed, lr) to the pairs file whose text decides subset membership (for an attack
+    set: the attacked text, which is what the model saw).
+    """
+    predictions = {}
+    for path in prediction_files:
+        key = prediction_key(path)
+        pairs_file = subset_pairs.get((key["evalset"], key["seed"], key["lr"]))
+        if pairs_file is not None:
+            predictions[tuple(key.values())] = pd.read_parquet(path)
+    metrics, confusion, flows = [], [], []
+    for (model, seed, lr, evalset), frame in sorted(predictions.items()):
+        base = predictions[("baseline", seed, lr, evalset)]
+        if frame["id"].tolist() != base["id"].tolist():
+            raise ValueError(f"{evalset} (seed {seed}, lr {lr}): {model} and the baseline were scored on other pairs")
+        pairs = pd.read_parquet(subset_pairs[(evalset, seed, lr)]).set_index("id").loc[frame["id"]].reset_index()
+        keys = {"evalset": evalset, "model": model, "seed": seed, "lr": lr}
+        for subset, mask in subset_masks(pairs, **words).items():
+            part = frame[mask]
+            if model != "baseline":  # an empty subset still gets its row here, with zero pairs
+                flows.append(keys | {"subset": subset} | error_flow(base[mask], part))
+            if part.empty:
+                continue
+            metrics.append(class_metrics(part).assign(**keys, subset=subset))
+            confusion.append(confusion_long(part).assign(**keys, subset=subset))
+    order = ["evalset", "subset", "model", "seed", "lr"]
+    metrics = pd.concat(metrics, ignore_index=True)
+    confusion = pd.concat(confusion, ignore_index=True)
+    flows = pd.DataFrame(flows)
+    return (
+        metrics[order + [c for c in metrics.columns if c not in order]],
+        confusion[order + [c for c in confusion.columns if c not in order]],
+        flows[order + [c for c in flows.columns if c not in order]] if not flows.empty else flows,
+    )
+
+
+# ---- overall and attack effect --------------------------------------------------------------------------------
+def overall_long(metric_files: list[str | Path]) -> pd.DataFrame:
+    """One row per (model, seed, lr, evaluation set): loss, accuracy, examples/s, steps/s."""
+    rows = []
+    for path in metric_files:
+        metrics = json.loads(Path(path).read_text())
+        rows.append(
+            prediction_key(path)
+            | {k: metrics.get(k) for k in ("examples", "accuracy", "loss", "examples_per_second", "steps_per_second")}
+        )
+    return pd.DataFrame(rows)
+
+
+def overall_wide(long: pd.DataFrame, prediction_files: list[str | Path]) -> pd.DataFrame:
+    """Evaluation sets x models: mean ± sd over seeds, and an exact McNemar test against the baseline."""
+    frames = {tuple(prediction_key(p).values()): p for p in prediction_files}
+    rows = []
+    for (evalset, lr, model), part in long.groupby(["evalset", "lr", "model"], sort=True):
+        row = {
+            "Evaluation set": evalset,
+            "lr": lr,
+            "Model": model,
+            "Loss": mean_sd(part["loss"], digits=3, scale=1.0),
+            "Accuracy (%)": percent(part["accuracy"]),
+            "Examples/s": mean_sd(part["examples_per_second"], digits=0, scale=1.0),
+            "Steps/s": mean_sd(part["steps_per_second"], digits=1, scale=1.0),
+            "Fixed / broken vs baseline": "",
+            "McNemar p": "",
+        }
+        if model != "baseline":
+            fixed = broken = 0
+            for seed in part["seed"]:
+                base = pd.read_parquet(frames[("baseline", seed, lr, evalset)])
+                new = pd.read_parquet(frames[(model, seed, lr, evalset)])
+                test = mcnemar_exact((base["gold"] == base["pred"]).to_numpy(), (new["gold"] == new["pred"]).to_numpy())
+                fixed, broken = fixed + test["fixed"], broken + test["broken"]
+            row["Fixed / broken vs baseline"] = f"{fixed} / {broken}"
+            row["McNemar p"] = f"{mcnemar_p(fixed, broken):.3g}"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def attack_effect_long(summary_files: list[str | Path], metric_files: list[str | Path]) -> pd.DataFrame:
+    """Per (attack, seed, lr): the baseline's accuracy on the sampled pairs, clean and attacked."""
+    attacked = {}
+    for path in metric_files:
+        key = prediction_key(path)
+        if key["model"] == "baseline" and key["evalset"].startswith("attack/"):
+            attack, part = key["evalset"].split("/")[1:]
+            metrics = json.loads(Path(path).read_text())
+            entry = attacked.setdefault((attack, key["seed"], key["lr"]), [0, 0.0, 0.0])
+            entry[0] += metrics["examples"]
+            entry[1] += metrics["accuracy"] * metrics["examples"]
+            entry[2] += metrics["loss"] * metrics["examples"]
+    rows = []
+    for path in summary_files:
+        key = attack_key(path)
+        summary = json.loads(Path(path).read_text())
+        n, correct, loss = attacked[(key["attack"], key["seed"], key["lr"])]
+        rows.append(
+            key
+            | {
+                "pairs": summary["pairs"],
+                "skipped": summary["skipped"],
+                "clean_accuracy": summary["clean_accuracy"],
+                "clean_loss": summary["clean_loss"],
+                "attacked_accuracy": correct / n,
+                "attacked_loss": loss / n,
+                "mean_masked_saliency": summary["mean_masked_saliency"],
+            }
+        )
+    frame = pd.DataFrame(rows)
+    frame["drop_points"] = 100 * (frame["clean_accuracy"] - frame["attacked_accuracy"])
+    return frame
+
+
+def attack_effect_wide(long: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for (attack, lr), part in long.groupby(["attack", "lr"], sort=True):
+        rows.append(
+            {
+                "Attack": attack,
+                "lr": lr,
+                "Pairs": int(part["pairs"].iloc[0]),
+                "Clean accuracy (%)": percent(part["clean_accuracy"]),
+                "Attacked accuracy (%)": percent(part["attacked_accuracy"]),
+                "Drop (points)": points(part["drop_points"]),
+                "Clean loss": mean_sd(part["clean_loss"], digits=3, scale=1.0),
+                "Attacked loss": mean_sd(part["attacked_loss"], digits=3, scale=1.0),
+                "Saliency of masked token": mean_sd(part["mean_masked_saliency"], digits=3, scale=1.0),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def subset_metrics_wide(metrics: pd.DataFrame) -> pd.DataFrame:
+    """(evaluation set, subset, model, class) rows: precision, recall, F1 in percent (mean ± sd), support."""
+    keys = ["evalset", "subset", "model", "lr", "class"]
+    grouped = metrics.groupby(keys, sort=False)
+    table = grouped.agg(support=("support", "mean")).reset_index()
+    for name in ("precision", "recall", "f1"):
+        table[name] = grouped[name].apply(percent).to_numpy()
+    table["support"] = table["support"].round().astype(int)
+    return table[keys + ["precision", "recall", "f1", "support"]]
+
+
+def confusion_wide(confusion: pd.DataFrame) -> pd.DataFrame:
+    """(evaluation set, subset, model, gold) rows x predicted label, counts summed over seeds."""
+    table = (
+        confusion.groupby(["evalset", "subset", "model", "lr", "gold", "pred"], sort=False)["count"]
+        .sum()
+        .unstack("pred")
+        .reset_index()
+    )
+    return table[["evalset", "subset", "model", "lr", "gold", *LABEL_NAMES]]
+
+
+def error_flow_wide(flows: pd.DataFrame) -> pd.DataFrame:
+    """Counts summed over seeds; shares of all errors either model made, and fixed as a share of the baseline's."""
+    table = (
+        flows.groupby(["evalset", "subset", "model", "lr"], sort=False)[
+            ["pairs", "baseline_errors", "fixed", "introduced", "remaining"]
+        ]
+        .sum()
+        .reset_index()
+    )
+    errors = (table["fixed"] + table["introduced"] + table["remaining"]).replace(0, np.nan)
+    for name in ("fixed", "introduced", "remaining"):
+        table[f"{name} (%)"] = (100 * table[name] / errors).round(1)
+    table["fixed of baseline errors (%)"] = (100 * table["fixed"] / table["baseline_errors"].replace(0, np.nan)).round(
+        1
+    )
+    return table
+
+
+# ---- writing --------------------------------------------------------------------------------------------------
+ADVERSARIAL_TABLES: tuple[str, ...] = ("attack_effect", "overall", "subset_metrics", "confusion", "error_flow")
+
+
+def subset_sources(prediction_files: list[str | Path], test_pairs: str | Path, summary_files: list[str | Path]) -> dict:
+    """(evaluation set, seed, lr) -> the pairs file whose text defines the subsets: SNLI test, held-out attack sets."""
+    attack_dirs = {tuple(attack_key(p).values()): Path(p).parent for p in summary_files}
+    sources = {}
+    for path in prediction_files:
+        key = prediction_key(path)
+        if key["evalset"] == "snli/test":
+            sources[("snli/test", key["seed"], key["lr"])] = test_pairs
+        elif key["evalset"].startswith("attack/") and key["evalset"].endswith("/heldout"):
+            attack = key["evalset"].split("/")[1]
+            sources[(key["evalset"], key["seed"], key["lr"])] = attack_dirs[(attack, key["seed"], key["lr"])] / (
+                "heldout.parquet"
+            )
+    return sources
+
+
+def write_adversarial_tables(
+    summary_files: list[str | Path],
+    metric_files: list[str | Path],
+    prediction_files: list[str | Path],
+    test_pairs: str | Path,
+    words: dict,
+    out_dir: str | Path,
+) -> None:
+    """Every table of the study as `{name}.csv` (long data) and `{name}.md` (mean ± sd over seeds, per lr)."""
+    from nlirobust.tables import to_markdown, write_table
+
+    out = Path(out_dir)
+    effect = attack_effect_long(summary_files, metric_files)
+    write_table(effect, to_markdown(attack_effect_wide(effect)), out, "attack_effect")
+
+    overall = overall_long(metric_files)
+    write_table(overall, to_markdown(overall_wide(overall, prediction_files)), out, "overall")
+
+    sources = subset_sources(prediction_files, test_pairs, summary_files)
+    metrics, confusion, flows = subset_tables(prediction_files, sources, words)
+    write_table(metrics, to_markdown(subset_metrics_wide(metrics)), out, "subset_metrics")
+    write_table(confusion, to_markdown(confusion_wide(confusion)), out, "confusion")
+    write_table(flows, to_markdown(error_flow_wide(flows)), out, "error_flow")
