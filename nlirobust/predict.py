@@ -29,6 +29,8 @@ def predict_dataset(model, dataset, collator, batch_size: int, device, desc: str
     from torch.utils.data import DataLoader
     from tqdm.auto import tqdm
 
+    from nlirobust.failpoints import failpoint
+
     was_training = model.training
     model.eval()
     # Length-sorted batches pad far less; results are put back in the dataset's order below.
@@ -38,6 +40,7 @@ def predict_dataset(model, dataset, collator, batch_size: int, device, desc: str
     start = time.perf_counter()
     with torch.inference_mode():
         for batch in tqdm(loader, desc=desc, leave=False, mininterval=1 if sys.stderr.isatty() else 30):
+            failpoint(f"predict_batch:{desc}")
             batch = {k: v.to(device) for k, v in batch.items()}
             labels = batch.pop("labels")
             logits = model(**batch).logits.float()

@@ -88,6 +88,7 @@ def test_bad_config_is_rejected_before_planning(tmp_path, changes, message):
     assert "Error validating config file" in result.stdout + result.stderr
     assert message in result.stdout + result.stderr
     assert "Job stats" not in result.stdout
+    assert not (tmp_path / "results").exists() and not (tmp_path / "logs").exists()
 
 
 def test_retraining_on_an_attack_that_is_not_built_is_rejected(tmp_path):
@@ -95,6 +96,7 @@ def test_retraining_on_an_attack_that_is_not_built_is_rejected(tmp_path):
     result = run_snakemake("-n", "--configfile", str(config), workdir=tmp_path, check=False)
     assert result.returncode != 0
     assert "adversarial.retrain_attacks: ['gradient'] not among adversarial.attacks" in result.stdout + result.stderr
+    assert not (tmp_path / "results").exists()
 
 
 @pytest.mark.parametrize("name", ["/no/such/model", "./models/missing", "electra-small"])
@@ -105,3 +107,4 @@ def test_model_that_is_neither_a_directory_nor_a_hub_id_is_rejected(tmp_path, na
     assert (
         f"model.name_or_path: '{name}' is neither an existing directory nor a hub id" in result.stdout + result.stderr
     )
+    assert not (tmp_path / "results").exists()

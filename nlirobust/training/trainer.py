@@ -28,6 +28,7 @@ from tqdm.auto import tqdm
 from transformers import Trainer, get_linear_schedule_with_warmup
 from transformers.trainer_utils import TrainOutput
 
+from nlirobust.failpoints import failpoint
 from nlirobust.predict import predict_dataset
 
 log = logging.getLogger(__name__)
@@ -116,6 +117,7 @@ class NLITrainer(Trainer):
             "epoch_log": self.record.epoch_log,
         }
         torch.save(state, tmp / CHECKPOINT_STATE)
+        failpoint("checkpoint_write")
         if self.record.train_predictions:
             pd.concat(self.record.train_predictions).to_parquet(tmp / CHECKPOINT_PREDICTIONS, index=False)
         shutil.rmtree(final, ignore_errors=True)
@@ -241,6 +243,7 @@ class NLITrainer(Trainer):
                     scheduler.step()
                     optimizer.zero_grad(set_to_none=True)
                     global_step += 1
+                    failpoint("train_step")
                     loss_value = loss.item()
                     epoch_loss_sum += loss_value
                     if global_step % args.logging_steps == 0 or step_in_epoch + 1 == steps_per_epoch:

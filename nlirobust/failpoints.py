@@ -1,0 +1,25 @@
+"""Fault injection for kill-and-resume drills: the process kills itself, as a node failure would, at a chosen point.
+
+`NLIROBUST_KILL_AT=NAME:N` sends SIGKILL to this process the N-th time `failpoint(NAME)` is reached. Without the
+variable (every real run) a failpoint is one comparison. Points: `train_step` (after an optimizer step),
+`checkpoint_write` (inside a half-written checkpoint), `predict_batch:{what}` (in a prediction pass, e.g.
+`predict_batch:training-set pass`, the mistake pass after each epoch).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+
+_TARGET, _, _COUNT = os.environ.get("NLIROBUST_KILL_AT", "").rpartition(":")
+_hits = 0
+
+
+def failpoint(name: str) -> None:
+    """SIGKILL this process if `name` is the configured point and this is its configured hit."""
+    global _hits
+    if name != _TARGET:
+        return
+    _hits += 1
+    if _hits == int(_COUNT):
+        os.kill(os.getpid(), signal.SIGKILL)
