@@ -1,0 +1,196 @@
+"""The SLURM profile against a real one-node SLURM (slurmctld + slurmd from Debian's packages, one fake GPU).
+
+Skipped, with the reason, only where the cluster cannot be installed or started (not root, no package mirror).
+"""
+
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from workflow_helpers import REPO, run_snakemake, write_config
+
+pytestmark = pytest.mark.workflow
+
+GPU_RULES = ("train_stage", "evaluate_model")
+TARGET = "results/tables/initial_accuracy.md"
+TINY = {
+    "seed": 0,
+    "sizes": {
+        "snli_train": 600,
+        "snli_validation": 200,
+        "snli_test": 200,
+        "mnli_train": 300,
+        "mnli_validation": 200,
+        "chaosnli": 60,
+        "breaking_nli_scale": 0.05,
+    },
+    "model": {"hidden_size": 64, "num_layers": 2, "num_heads": 2, "intermediate_size": 128, "vocab_size": 600},
+}
+
+
+@pytest.fixture(scope="module")
+def slurm_env(tmp_path_factory):
+    state = tmp_path_factory.mktemp("slurm_state")
+    started = subprocess.run(
+        ["bash", str(REPO / "tests/slurm/start-local-slurm.sh"), str(state)], capture_output=True, text=True
+    )
+    if started.returncode == 3:
+        pytest.skip(started.stderr.strip().splitlines()[-1])
+    assert started.returncode == 0, started.stderr
+    yield {"SLURM_CONF": str(state / "slurm.conf")}
+    subprocess.run(["bash", str(REPO / "tests/slurm/stop-local-slurm.sh"), str(state)], check=False)
+
+
+def slurm(env: dict, *command: str) -> str:
+    return subprocess.run(command, capture_output=True, text=True, env=os.environ | env, check=True).stdout
+
+
+def jobs_by_comment(env: dict) -> dict[str, str]:
+    """The rule (the plugin's --comment) -> the TRES the job asked for, of every job the cluster remembers."""
+    jobs = {}
+    for line in slurm(env, "scontrol", "show", "job", "-o").splitlines():
+        fields = dict(re.findall(r"(\w+)=(\S*)", line))
+        jobs[fields.get("Comment", "")] = fields.get("TresPerJob", "") + fields.get("TresPerNode", "")
+    return jobs
+
+
+@pytest.fixture(scope="module")
+def cluster_and_local_runs(slurm_env, tmp_path_factory):
+    runs = {}
+    for where in ("slurm", "local"):
+        workdir = tmp_path_factory.mktemp(f"run_{where}")
+        config = write_config(
+            workdir / "tiny.yaml",
+            base="config/demo.yaml",
+            recipes=["snli"],
+            adversarial=None,
+            embedded=TINY,
+            training={"epochs": 1, "logging_steps": 10},
+        )
+        if where == "slurm":
+            profile = [
+                "--profile",
+                str(REPO / "profiles/slurm"),
+                "--workflow-profile",
+                str(REPO / "profiles/slurm-local"),
+            ]
+            result = run_snakemake(
+                TARGET, *profile, "--configfile", str(config), "--verbose", workdir=workdir, env=slurm_env
+            )
+        else:
+            result = run_snakemake(TARGET, "--cores", "2", "--configfile", str(config), workdir=workdir)
+        runs[where] = (workdir, result.stdout + result.stderr)
+    return runs
+
+
+def test_gpu_rules_ran_as_slurm_jobs_that_asked_for_a_gpu(cluster_and_local_runs, slurm_env):
+    _, log = cluster_and_local_runs["slurm"]
+    submitted = re.findall(r"sbatch call: (sbatch .*)", log)
+    by_rule = {re.search(r"--comment rule_([a-z_]+?)(?:_wildcards|\s)", call)[1]: call for call in submitted}
+    assert set(GPU_RULES) <= set(by_rule)
+    for rule, call in by_rule.items():
+        asks_gpu = bool(re.search(r"--gpus[= ]\S+|--gres[= ]\S*gpu", call))
+        assert asks_gpu == (rule in GPU_RULES), f"{rule}: {call}"
+    assert "initial_tables" not in by_rule and "localrule initial_tables" in log  # tables run on the login node
+    # and the cluster agrees: those jobs exist there and were given a GPU
+    jobs = jobs_by_comment(slurm_env)
+    for rule in GPU_RULES:
+        tres = [t for comment, t in jobs.items() if comment.startswith(f"rule_{rule}")]
+        assert tres and all("gpu:1" in t for t in tres), (rule, tres)
+
+
+def test_results_through_slurm_equal_a_local_run(cluster_and_local_runs):
+    cluster, local = cluster_and_local_runs["slurm"][0], cluster_and_local_runs["local"][0]
+    files = sorted(p.relative_to(local) for p in (local / "results/predictions").rglob("*.parquet"))
+    assert files
+    for path in files + [Path("results/models/snli/seed1/lr0.0015/train_predictions.parquet")]:
+        pd.testing.assert_frame_equal(pd.read_parquet(cluster / path), pd.read_parquet(local / path))
+    pd.testing.assert_frame_equal(
+        pd.read_csv(cluster / "results/tables/initial_accuracy.csv"),
+        pd.read_csv(local / "results/tables/initial_accuracy.csv"),
+    )
+    assert list((cluster / ".snakemake/slurm_logs").rglob("*.log"))  # SLURM's own logs, beside the rules' logs/
+
+
+def wait_for(predicate, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.5)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_requeued_training_job_resumes_from_its_checkpoint_with_the_same_result(
+    slurm_env, tiny_model, small_data, tmp_path
+):
+    flags = [
+        f"--model_in={tiny_model}",
+        f"--train_file={small_data['snli_train']}",
+        f"--validation_file={small_data['snli_validation']}",
+        "--seed=7",
+        "--learning_rate=1e-3",
+        "--epochs=3",
+        "--batch_size=16",
+        "--eval_batch_size=64",
+        "--max_length=64",
+        "--logging_steps=5",
+        "--threads=1",
+    ]
+    script = str(REPO / "scripts/train_stage.py")
+
+    def command(run: str) -> list[str]:
+        return [
+            sys.executable,
+            script,
+            *flags,
+            f"--output_dir={tmp_path / run}",
+            f"--checkpoint_dir={tmp_path / run}_ckpt",
+        ]
+
+    subprocess.run(command("uninterrupted"), check=True, capture_output=True)
+
+    out = tmp_path / "job.out"
+    job = slurm(
+        slurm_env | {"HF_HUB_OFFLINE": "1"},
+        "sbatch",
+        "--parsable",
+        "--requeue",
+        "--open-mode=append",
+        f"--output={out}",
+        "--gpus=1",
+        "--wrap",
+        " ".join(command("requeued")),
+    ).strip()
+    wait_for(lambda: out.exists() and "epoch 1:" in out.read_text(), 180, "the first epoch")
+    slurm(slurm_env, "scontrol", "requeue", job)  # what preemption does: SIGTERM, then the job goes back in the queue
+
+    def state() -> str:
+        return slurm(slurm_env, "squeue", "-h", "--states=all", "-j", job, "-o", "%T").strip()
+
+    # A requeued job may start again only ~2 minutes later (its begin time); once it is pending, the test says now.
+    wait_for(lambda: state() == "PENDING", 60, "the job to be pending again")
+    slurm(slurm_env, "scontrol", "update", f"JobId={job}", "StartTime=now")
+
+    def finished():
+        now = state()
+        return now if now in ("COMPLETED", "FAILED", "CANCELLED", "TIMEOUT") else None
+
+    assert wait_for(finished, 300, "the requeued job to finish") == "COMPLETED"
+    details = slurm(slurm_env, "scontrol", "show", "job", job)
+    assert "Restarts=1" in details
+    text = out.read_text()
+    assert "signal 15 received" in text and "resumed from" in text
+    resumed = re.search(r"resumed from \S+checkpoint-(\d+)", text)
+    assert resumed and int(resumed[1]) > 0
+    for name in ("train_predictions.parquet", "epoch_log.csv"):
+        read = pd.read_parquet if name.endswith("parquet") else pd.read_csv
+        a, b = read(tmp_path / "uninterrupted" / name), read(tmp_path / "requeued" / name)
+        timing = [c for c in a.columns if "seconds" in c or c == "examples_per_second"]
+        pd.testing.assert_frame_equal(a.drop(columns=timing), b.drop(columns=timing))
