@@ -22,6 +22,7 @@ include: "rules/train.smk"
 include: "rules/evaluate.smk"
 include: "rules/mistakes.smk"
 include: "rules/adversarial.smk"
+include: "rules/analysis.smk"
 include: "rules/report.smk"
 
 
@@ -35,6 +36,9 @@ localrules:
     adversarial_training_data,
     adversarial_tables,
     adversarial_plots,
+    error_spreadsheet,
+    analysis_tables,
+    run_facts,
     report,
 
 

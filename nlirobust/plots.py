@@ -133,3 +133,55 @@ def error_flow_bars(flows_long: pd.DataFrame, out: str | Path) -> None:
                 ax.set_ylabel("errors (sum over seeds)", fontsize=8)
     axes[0][0].legend(fontsize=7)
     _save(fig, out)
+
+
+def learning_curves(steps: pd.DataFrame, epochs: pd.DataFrame, recipe: str, out: str | Path) -> None:
+    """Training loss per step (smoothed) and validation loss / accuracy per epoch, every seed and lr overlaid."""
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 3.6))
+    runs = steps[steps["recipe"] == recipe].groupby(["seed", "lr"], sort=True)
+    for k, ((seed, lr), part) in enumerate(runs):
+        colour = f"C{k % 10}"
+        smooth = part["loss"].rolling(max(1, len(part) // 20), min_periods=1).mean()
+        ax_loss.plot(part["epoch"], smooth, color=colour, lw=1, label=f"seed {seed}, lr {lr:g}: train")
+        per_epoch = epochs[(epochs["recipe"] == recipe) & (epochs["seed"] == seed) & (epochs["lr"] == lr)]
+        if "eval_loss" in per_epoch:
+            ax_loss.plot(
+                per_epoch["epoch"], per_epoch["eval_loss"], "o--", color=colour, label=f"seed {seed}: validation"
+            )
+            ax_acc.plot(
+                per_epoch["epoch"],
+                100 * per_epoch["eval_accuracy"],
+                "o-",
+                color=colour,
+                label=f"seed {seed}, lr {lr:g}",
+            )
+    ax_loss.set(xlabel="epoch (of the last stage)", ylabel="loss", title=f"{recipe}: loss")
+    ax_acc.set(xlabel="epoch", ylabel="validation accuracy (%)", title=f"{recipe}: validation accuracy")
+    ax_loss.legend(fontsize=6)
+    ax_acc.legend(fontsize=6)
+    _save(fig, out)
+
+
+def projection_scatter(points: pd.DataFrame, method: str, title: str, out: str | Path) -> None:
+    """Hidden states in 2-D: correct pairs coloured by gold label, wrong ones black; opacity = confidence."""
+    from nlirobust.labels import LABEL_NAMES
+
+    fig, ax = plt.subplots(figsize=(5.5, 4.6))
+    colours = ["#1b9e77", "#7570b3", "#d95f02"]
+    right = points[~points["wrong"]]
+    for label, name in enumerate(LABEL_NAMES):
+        part = right[right["gold"] == label]
+        if part.empty:  # Breaking NLI has no neutral pairs, for one
+            continue
+        opacity = part["confidence"].clip(0.15, 1)
+        xy = (part[f"{method}_x"], part[f"{method}_y"])
+        ax.scatter(*xy, s=10, c=colours[label], alpha=opacity, label=f"{name} (right)", linewidths=0)
+    wrong = points[points["wrong"]]
+    xy = (wrong[f"{method}_x"], wrong[f"{method}_y"])
+    if not wrong.empty:
+        ax.scatter(
+            *xy, s=12, c="black", alpha=wrong["confidence"].clip(0.15, 1), marker="x", label="wrong", linewidths=0.8
+        )
+    ax.set(title=f"{title} ({method.upper() if method == 'pca' else 't-SNE'})", xticks=[], yticks=[])
+    ax.legend(fontsize=7, markerscale=1.5)
+    _save(fig, out)

@@ -80,6 +80,56 @@ ADVERSARIAL_INTRO = (
 )
 
 
+def analysis_section(analysis: dict, captions: Path, out: Path) -> list[str]:
+    """Run facts, learning curves, error types and fixes, the LLM comparison and the hidden-state maps."""
+    tables = {Path(p).stem: Path(p) for p in analysis["tables"]}
+
+    def table(name: str) -> list[str]:
+        caption = (captions / f"analysis_{name}.rst").read_text().strip()
+        return [f"### {caption}", "", tables[name].read_text().strip(), ""]
+
+    def figure(path: str | Path, caption: str) -> list[str]:
+        return [f"![{caption}]({os.path.relpath(path, out.parent)})", ""]
+
+    parts = ["## Run facts", ""]
+    for name in ("hardware", "hyperparameters", "runs", "inference"):
+        parts += table(name)
+    curve_caption = (captions / "learning_curves.rst").read_text().strip()
+    parts += ["### " + curve_caption, ""]
+    for path in analysis["curves"]:
+        parts += figure(path, f"{Path(path).stem}: {curve_caption}")
+    parts += [
+        "## Error analysis and the LLM comparison",
+        "",
+        "Each analysed model's errors on each set are in a spreadsheet with the text, the softmax confidence of the "
+        "prediction and of the gold label, the LLM's answer, and `error_type`, `cause`, `fix` filled by transparent "
+        "rules (`annotated_by = rule`). Edit those columns and run the workflow again: your values are kept "
+        "(`annotated_by = person`) and the tables below are recounted. Spreadsheets: "
+        + ", ".join(f"`{p}`" for p in analysis["sheets"][:6])
+        + (f" and {len(analysis['sheets']) - 6} more" if len(analysis["sheets"]) > 6 else "")
+        + ".",
+        "",
+    ]
+    for name in ("error_types", "fixes", "llm_comparison"):
+        parts += table(name)
+    for path in analysis["llm_facts"]:
+        facts = json.loads(Path(path).read_text())
+        note = (
+            " (the embedded default's tiny LM has random weights: chance is its best)"
+            if "embedded_llm" in facts["model"]
+            else ""
+        )
+        parts += [
+            f"- LLM `{facts['model']}` ({facts['backend']}, {facts['device']}) on {facts['examples']} pairs of "
+            f"`{Path(path).parent.name}/{Path(path).stem}`: accuracy {100 * facts['accuracy']:.1f}%, "
+            f"{facts['examples_per_second']:.1f} pairs/s{note}."
+        ]
+    parts += ["", "### " + (captions / "projection.rst").read_text().strip(), ""]
+    for path in analysis["projections"]:
+        parts += figure(path, Path(path).as_posix().split("figures/projections/")[-1].removesuffix(".png"))
+    return parts
+
+
 def write_report(
     out: str | Path,
     accuracy_md: str | Path,
@@ -93,6 +143,7 @@ def write_report(
     captions: str | Path = ".",
     adversarial: list[str | Path] = (),
     adversarial_figures: list[str | Path] = (),
+    analysis: dict | None = None,
 ) -> None:
     from nlirobust.data.io import atomic_path
 
@@ -141,5 +192,7 @@ def write_report(
             Path(out),
             prefix="adversarial_",
         )
+    if analysis and analysis["tables"]:
+        parts += analysis_section(analysis, Path(captions), Path(out))
     with atomic_path(out) as tmp:
         tmp.write_text("\n".join(parts))

@@ -171,9 +171,9 @@ rule adversarial_tables:
         words=shlex.quote(
             json.dumps(
                 {
-                    "negation_words": (ADVERSARIAL or {}).get("negation_words", []),
-                    "ambiguity_words": (ADVERSARIAL or {}).get("ambiguity_words", []),
-                    "long_words": (ADVERSARIAL or {}).get("long_pair_words", 20),
+                    "negation_words": config["lexicon"]["negation_words"],
+                    "ambiguity_words": config["lexicon"]["ambiguity_words"],
+                    "long_words": config["lexicon"]["long_pair_words"],
                 }
             )
         ),

@@ -1,6 +1,7 @@
 # Helpers shared by every rules file: config validation, recipe -> stage chain, paths, wildcard constraints.
 # Nothing heavy is imported here: parsing the workflow must stay fast (no torch, no transformers).
 
+import importlib.util
 import json
 import os
 import re
@@ -40,6 +41,28 @@ if "breaking_nli/test" not in EVAL_SETS:  # the mistaken-examples study is built
 ADVERSARIAL = config.get("adversarial")
 if ADVERSARIAL:  # the adversarial study compares models on both
     EVAL_SETS += [s for s in ("snli/validation", "snli/test") if s not in EVAL_SETS]
+ANALYSIS = config.get("analysis")
+if ANALYSIS:  # the error analysis reads these sets' predictions
+    EVAL_SETS += [s for s in ANALYSIS["sets"] if s not in EVAL_SETS]
+
+
+def require_installed(package, key, value):
+    """A config value that needs an optional package: one clear line at parse time, not a job failing later."""
+    if importlib.util.find_spec(package) is None:
+        raise ValueError(
+            f"config: {key}: '{value}' needs the Python package '{package}', which is not installed "
+            f"(pip install {package})"
+        )
+
+
+if config["training"].get("report_to", "none") != "none":
+    require_installed(
+        config["training"]["report_to"],
+        "training.report_to",
+        config["training"]["report_to"],
+    )
+if ANALYSIS and ANALYSIS["llm"]["backend"] == "vllm":
+    require_installed("vllm", "analysis.llm.backend", "vllm")
 
 
 wildcard_constraints:
@@ -95,19 +118,31 @@ def prepared(dataset, split):
 
 
 # ---- models ---------------------------------------------------------------------------------------------------
-def pretrained_model():
-    """Directory of the model every first stage starts from."""
-    name = str(config["model"]["name_or_path"])
+def model_location(name, key, embedded_dir):
+    """Where a configured model lives: the embedded build, an existing directory, or a hub download."""
+    name = str(name)
     if name == "embedded":
-        return "resources/models/embedded"
+        return embedded_dir
     if Path(name).exists():
         return name
     if not re.fullmatch(r"[A-Za-z0-9][\w.-]*/[\w.-]+", name):
         raise ValueError(
-            f"config: model.name_or_path: '{name}' is neither an existing directory nor a hub id (owner/name)"
+            f"config: {key}: '{name}' is neither an existing directory nor a hub id (owner/name)"
         )
-    slug = re.sub(r"[^A-Za-z0-9._-]", "--", name)
-    return f"resources/models/hub/{slug}"
+    return f"resources/models/hub/{hub_slug(name)}"
+
+
+def hub_slug(model_id):
+    return re.sub(r"[^A-Za-z0-9._-]", "--", model_id)
+
+
+def pretrained_model():
+    """Directory of the model every first stage starts from."""
+    return model_location(
+        config["model"]["name_or_path"],
+        "model.name_or_path",
+        "resources/models/embedded",
+    )
 
 
 def run_dir(recipe="{recipe}", seed="{seed}", lr="{lr}"):
@@ -303,4 +338,63 @@ def adversarial_predictions(ext):
         f"results/predictions/{model}/{evalset}.{ext}"
         for model in adversarial_models()
         for evalset in sets
+    ]
+
+
+# ---- error analysis, LLM comparison, run facts ----------------------------------------------------------------
+ANALYSIS_SETS = list(ANALYSIS["sets"]) if ANALYSIS else []
+ANALYSIS_KINDS = list(ANALYSIS["models"]) if ANALYSIS else []
+if "adversarial" in ANALYSIS_KINDS and not ADVERSARIAL:
+    ANALYSIS_KINDS.remove(
+        "adversarial"
+    )  # no adversarial study configured, so no such models
+
+
+ANALYSIS_TABLES = ["error_types", "fixes", "llm_comparison"]
+RUN_FACT_TABLES = ["runs", "hardware", "hyperparameters", "inference"]
+
+
+def llm_model():
+    return model_location(
+        ANALYSIS["llm"]["model"], "analysis.llm.model", "resources/models/embedded_llm"
+    )
+
+
+# Every hub model the workflow may download (the classifier and the LLM), by the folder name it lands in.
+HUB_MODELS = {
+    hub_slug(name): name
+    for name in [config["model"]["name_or_path"]]
+    + ([ANALYSIS["llm"]["model"]] if ANALYSIS else [])
+    if re.fullmatch(r"[A-Za-z0-9][\w.-]*/[\w.-]+", str(name))
+    and not Path(name).exists()
+}
+
+
+def all_models_of(kinds):
+    """Model paths below results/models/ of the given kinds (initial, final, adversarial)."""
+    models = []
+    if "initial" in kinds:
+        models += _runs()
+    if "final" in kinds:
+        models += [
+            f"final/{selection}/final_lr{final_lr}/{run}"
+            for selection in FINAL_SELECTIONS
+            for final_lr in FINAL_LRS
+            for run in _runs()
+        ]
+    if "adversarial" in kinds and ADVERSARIAL:
+        models += [
+            f"adversarial/{attack}/snli/seed{seed}/lr{lr}"
+            for attack in RETRAIN_ATTACKS
+            for seed in SEEDS
+            for lr in LRS
+        ]
+    return models
+
+
+def analysis_outputs(pattern):
+    return [
+        pattern.format(model=model, evalset=evalset)
+        for model in all_models_of(ANALYSIS_KINDS)
+        for evalset in ANALYSIS_SETS
     ]

@@ -50,7 +50,7 @@ rule download_model:
         "../envs/nlirobust.yaml"
     params:
         script=script_path("download.py"),
-        model_id=config["model"]["name_or_path"],
+        model_id=lambda wildcards: HUB_MODELS[wildcards.model_slug],
     shell:
         "python {params.script} --hub-model {params.model_id} --out {output} > {log} 2>&1"
 

@@ -33,6 +33,44 @@ rule report:
             if ADVERSARIAL
             else []
         ),
+        analysis=(
+            [
+                report(
+                    f"results/tables/analysis/{name}.md",
+                    caption=f"captions/analysis_{name}.rst",
+                    category="Error analysis",
+                )
+                for name in RUN_FACT_TABLES + ANALYSIS_TABLES
+            ]
+            if ANALYSIS
+            else []
+        ),
+        curves=(
+            [
+                report(
+                    f"results/figures/learning_curves/{recipe}.png",
+                    caption="captions/learning_curves.rst",
+                    category="Error analysis",
+                )
+                for recipe in RECIPES
+            ]
+            if ANALYSIS
+            else []
+        ),
+        projections=[
+            report(
+                f"results/figures/projections/{run}/{evalset}_{method}.png",
+                caption="captions/projection.rst",
+                category="Error analysis",
+            )
+            for run in all_models_of(["initial"])
+            for evalset in ANALYSIS_SETS
+            for method in ("pca", "tsne")
+        ],
+        sheets=analysis_outputs("results/analysis/{model}/{evalset}/errors.csv"),
+        # every analysed model's hidden-state map is made; the report shows the initial models'
+        maps=analysis_outputs("results/analysis/{model}/{evalset}/projection.parquet"),
+        llm_facts=[f"results/analysis/llm/{evalset}.json" for evalset in ANALYSIS_SETS],
         figures=rules.mistake_plots.output,
         adversarial_figures=rules.adversarial_plots.output if ADVERSARIAL else [],
         accuracy_csv="results/tables/initial_accuracy.csv",
@@ -61,5 +99,7 @@ rule report:
         "python {params.script} --accuracy-md {input.accuracy} --epochs-md {input.epochs} "
         "--accuracy-csv {input.accuracy_csv} --baseline {input.baseline} --counts {input.counts} "
         "--mistakes {input.mistakes} --figures {input.figures} --adversarial {input.adversarial} "
-        "--adversarial-figures {input.adversarial_figures} --captions {params.captions} "
+        "--adversarial-figures {input.adversarial_figures} --analysis {input.analysis} --curves {input.curves} "
+        "--projections {input.projections} --sheets {input.sheets} --llm-facts {input.llm_facts} "
+        "--captions {params.captions} "
         "--config '{params.config_json}' --out {output} > {log} 2>&1"

@@ -18,6 +18,11 @@ def main() -> None:
     parser.add_argument("--figures", nargs="*", default=[], help="figures (PNG) of the mistakes study")
     parser.add_argument("--adversarial", nargs="*", default=[], help="adversarial-study tables (Markdown)")
     parser.add_argument("--adversarial-figures", nargs="*", default=[], help="figures (PNG) of that study")
+    parser.add_argument("--analysis", nargs="*", default=[], help="run-facts and error-analysis tables (Markdown)")
+    parser.add_argument("--curves", nargs="*", default=[], help="learning-curve figures")
+    parser.add_argument("--projections", nargs="*", default=[], help="hidden-state maps to show")
+    parser.add_argument("--sheets", nargs="*", default=[], help="the error spreadsheets (listed, not shown)")
+    parser.add_argument("--llm-facts", nargs="*", default=[], help="the LLM runs' facts JSON")
     parser.add_argument("--captions", required=True, help="folder of one-sentence captions, <table name>.rst")
     parser.add_argument("--config", required=True, help="JSON with model, recipes, seeds, learning_rates, training")
     parser.add_argument("--out", required=True)
@@ -38,6 +43,13 @@ def main() -> None:
         captions=args.captions,
         adversarial=args.adversarial,
         adversarial_figures=args.adversarial_figures,
+        analysis={
+            "tables": args.analysis,
+            "curves": args.curves,
+            "projections": args.projections,
+            "sheets": args.sheets,
+            "llm_facts": args.llm_facts,
+        },
     )
 
 

@@ -4,7 +4,7 @@ Each plan is made in an empty directory, so what a run left in the repository ca
 """
 
 import pytest
-from workflow_helpers import REPO, planned_jobs, run_snakemake, write_config
+from workflow_helpers import REPO, SNAKEMAKE, planned_jobs, run_snakemake, write_config
 
 
 def test_paper_config_plans_four_recipes_with_shared_first_stages(tmp_path):
@@ -18,7 +18,11 @@ def test_paper_config_plans_four_recipes_with_shared_first_stages(tmp_path):
     # the adversarial study reuses the snli model as its baseline: two attacks (gradient, random), one retraining
     assert jobs["attack_baseline"] == 2 and jobs["retrain_adversarial"] == 1
     assert jobs["evaluate_attack_set"] == 2 * 2  # baseline and retrained model on both attack sets
-    assert jobs["download_hub_dataset"] == 2 and jobs["download_url"] == 2 and jobs["download_model"] == 1
+    # the error analysis: every model (4 initial, 40 final, 1 adversarial) on SNLI test and Breaking NLI
+    assert jobs["error_spreadsheet"] == jobs["hidden_state_map"] == 45 * 2
+    assert jobs["llm_predictions"] == 2 and jobs["run_facts"] == 1 and jobs["analysis_tables"] == 1
+    assert "resources/models/hub/Qwen--Qwen2.5-1.5B-Instruct" in out  # the LLM is downloaded on the login node
+    assert jobs["download_hub_dataset"] == 2 and jobs["download_url"] == 2 and jobs["download_model"] == 2
 
 
 def test_grid_fans_out_over_seeds_and_learning_rates(tmp_path):
@@ -68,6 +72,10 @@ def test_a_two_stage_recipe_alone_still_trains_its_first_stage(tmp_path):
         ({"adversarial": {"attacks": ["gradient", "synonym"]}}, "synonym"),
         ({"adversarial": {"heldout_fraction": 1.0}}, "heldout_fraction"),
         ({"adversarial": {"retrain_from": "scratch"}}, "retrain_from"),
+        ({"analysis": {"sets": ["snli/dev"]}}, "snli/dev"),
+        ({"analysis": {"models": ["pretrained"]}}, "pretrained"),
+        ({"analysis": {"llm": {"model": "Qwen/Qwen2.5-1.5B-Instruct", "backend": "llama.cpp"}}}, "llama.cpp"),
+        ({"training": {"report_to": "mlflow"}}, "mlflow"),
         (
             {
                 "data": {
@@ -91,6 +99,36 @@ def test_bad_config_is_rejected_before_planning(tmp_path, changes, message):
     assert not (tmp_path / "results").exists() and not (tmp_path / "logs").exists()
 
 
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        (
+            {"analysis": {"llm": {"model": "Qwen/Qwen2.5-1.5B-Instruct", "backend": "vllm"}}},
+            "config: analysis.llm.backend: 'vllm' needs the Python package 'vllm', which is not installed",
+        ),
+        (
+            {"training": {"report_to": "tensorboard"}},
+            "config: training.report_to: 'tensorboard' needs the Python package 'tensorboard', which is not installed",
+        ),
+        (
+            {"analysis": {"llm": {"model": "/no/such/llm"}}},
+            "config: analysis.llm.model: '/no/such/llm' is neither an existing directory nor a hub id",
+        ),
+    ],
+)
+def test_optional_backends_and_llm_path_are_checked_before_planning(tmp_path, changes, message):
+    import importlib.util
+
+    package = message.split("Python package '")[-1].split("'")[0] if "package" in message else None
+    if package and importlib.util.find_spec(package) is not None:
+        pytest.skip(f"{package} is installed here, so the configuration is valid")
+    config = write_config(tmp_path / "bad.yaml", **changes)
+    result = run_snakemake("-n", "--configfile", str(config), workdir=tmp_path, check=False)
+    assert result.returncode != 0
+    assert message in result.stdout + result.stderr
+    assert "Job stats" not in result.stdout and not (tmp_path / "results").exists()
+
+
 def test_retraining_on_an_attack_that_is_not_built_is_rejected(tmp_path):
     config = write_config(tmp_path / "bad.yaml", adversarial={"attacks": ["random"], "retrain_attacks": ["gradient"]})
     result = run_snakemake("-n", "--configfile", str(config), workdir=tmp_path, check=False)
@@ -108,3 +146,51 @@ def test_model_that_is_neither_a_directory_nor_a_hub_id_is_rejected(tmp_path, na
         f"model.name_or_path: '{name}' is neither an existing directory nor a hub id" in result.stdout + result.stderr
     )
     assert not (tmp_path / "results").exists()
+
+
+def test_slurm_profile_plans_the_paper_grid_without_slurm(tmp_path):
+    out = run_snakemake(
+        "-n",
+        "--profile",
+        str(REPO / "profiles/slurm"),
+        "--configfile",
+        str(REPO / "config/config.yaml"),
+        workdir=tmp_path,
+    ).stdout
+    jobs = planned_jobs(out)
+    assert jobs["train_stage"] == 4 and jobs["final_tune"] == 40
+    assert "gpu=1, gpu_model=a100" in out
+
+
+def test_bare_profile_name_works_after_the_install_step(tmp_path):
+    import os
+    import subprocess
+
+    env = {"XDG_CONFIG_HOME": str(tmp_path / "config")}
+    installed = subprocess.run(
+        ["bash", str(REPO / "profiles/install-profile.sh")], env=os.environ | env, capture_output=True, text=True
+    )
+    assert installed.returncode == 0, installed.stderr
+    assert (tmp_path / "config/snakemake/slurm").resolve() == REPO / "profiles/slurm"
+    # the exact command a user types, from the repository (a fresh clone plans the paper grid)
+    result = subprocess.run(
+        [SNAKEMAKE, "--profile", "slurm", "-n"],
+        cwd=REPO,
+        env=os.environ | env | {"HF_HUB_OFFLINE": "1"},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "This was a dry-run" in result.stdout  # planning only: SLURM is not contacted
+    assert "slurm_partition=gpu" in result.stdout  # the resources came from the installed profile
+    # installing again is harmless; a foreign profile of that name is left alone with a clear error
+    assert subprocess.run(["bash", str(REPO / "profiles/install-profile.sh")], env=os.environ | env).returncode == 0
+    other = tmp_path / "config/snakemake/other"
+    other.mkdir()
+    clash = subprocess.run(
+        ["bash", str(REPO / "profiles/install-profile.sh"), "other"],
+        env=os.environ | env,
+        capture_output=True,
+        text=True,
+    )
+    assert clash.returncode == 1 and "is not this repository's profile" in clash.stderr

@@ -170,3 +170,30 @@ def test_corrupt_newest_checkpoint_falls_back_to_the_previous(
     train_stage(stage_args(tiny_model, small_data, tmp_path))
     assert "unreadable" in caplog.text
     assert_same_results(uninterrupted[0], tmp_path / "run")
+
+
+def test_logged_steps_and_epochs_reach_tracking_callbacks(tiny_model, small_data, tmp_path, monkeypatch):
+    """What `report_to` (TensorBoard, W&B) would receive: every logged step and every epoch's validation."""
+    from transformers import TrainerCallback
+
+    seen = []
+
+    class Recorder(TrainerCallback):
+        def on_log(self, args, state, control, logs=None, **kwargs):
+            seen.append(dict(logs))
+
+    original = NLITrainer.__init__
+
+    def with_recorder(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        self.add_callback(Recorder())
+
+    monkeypatch.setattr(NLITrainer, "__init__", with_recorder)
+    train_stage(
+        stage_args(tiny_model, small_data, tmp_path, epochs=1, logging_steps=10, record_train_predictions=False)
+    )
+    steps = pd.read_csv(tmp_path / "run/train_log.csv")
+    assert [row["loss"] for row in seen if "loss" in row] == steps["loss"].tolist()
+    assert [row["eval_accuracy"] for row in seen if "eval_accuracy" in row] == pytest.approx(
+        pd.read_csv(tmp_path / "run/epoch_log.csv")["eval_accuracy"].tolist()
+    )

@@ -241,3 +241,47 @@ def test_adversarial_tables_recompute_from_the_prediction_files(demo_run):
     assert row["pairs"] == negated.sum() > 0
     base = pd.read_parquet(workdir / f"results/predictions/snli/{run}/snli/test.parquet")[negated.to_numpy()]
     assert row["baseline_errors"] == (base["gold"] != base["pred"]).sum()
+
+
+def test_a_persons_edits_in_the_spreadsheet_are_kept_and_counted(demo_run):
+    workdir, config, _ = demo_run
+    sheet_path = workdir / "results/analysis/snli/seed1/lr0.0015/snli/test/errors.csv"
+    sheet = pd.read_csv(sheet_path, dtype=str, keep_default_na=False)
+    assert len(sheet) >= 20 or len(sheet) == sum_errors(workdir)
+    assert {"confidence_pred", "confidence_gold", "llm_pred", "error_type", "cause", "fix"} <= set(sheet.columns)
+    chosen = sheet["id"].iloc[[0, 3]].tolist()
+    sheet.loc[sheet["id"].isin(chosen), "error_type"] = "annotation_artifact"  # what a person types
+    sheet.to_csv(sheet_path, index=False)
+
+    run_snakemake("--cores", "2", "--configfile", str(config), workdir=workdir)  # the tables follow the edit
+    types = pd.read_csv(workdir / "results/tables/analysis/error_types.csv")
+    mine = types[(types["error_type"] == "annotation_artifact") & (types["evalset"] == "snli/test")].iloc[0]
+    assert mine["rows"] == 2 and mine["by_person"] == 2
+    assert "annotation_artifact" in (workdir / "results/report.md").read_text()
+
+    run_snakemake("--cores", "2", "--configfile", str(config), "--forcerun", "error_spreadsheet", workdir=workdir)
+    again = pd.read_csv(sheet_path, dtype=str, keep_default_na=False).set_index("id")
+    assert (again.loc[chosen, "error_type"] == "annotation_artifact").all()
+    assert (again.loc[chosen, "annotated_by"] == "person").all()
+    assert (again.drop(index=chosen)["annotated_by"] == "rule").all()
+
+
+def sum_errors(workdir) -> int:
+    predictions = pd.read_parquet(workdir / "results/predictions/snli/seed1/lr0.0015/snli/test.parquet")
+    return int((predictions["gold"] != predictions["pred"]).sum())
+
+
+def test_analysis_outputs_exist_for_every_analysed_model(demo_run):
+    workdir = demo_run[0]
+    for model in ("snli/seed1/lr0.0015", "snli_mnli/seed1/lr0.0015", "adversarial/gradient/snli/seed1/lr0.0015"):
+        for evalset in ("snli/test", "breaking_nli/test"):
+            assert (workdir / f"results/analysis/{model}/{evalset}/errors.csv").exists()
+            for method in ("pca", "tsne"):
+                assert (workdir / f"results/figures/projections/{model}/{evalset}_{method}.png").stat().st_size > 0
+    comparison = pd.read_csv(workdir / "results/tables/analysis/llm_comparison.csv")
+    counts = comparison[["both_right", "model_right_llm_wrong", "model_wrong_llm_right", "both_wrong"]].sum(axis=1)
+    assert (counts == comparison["examples"]).all()
+    runs = pd.read_csv(workdir / "results/tables/analysis/runs.csv")
+    assert set(runs["kind"]) == {"initial", "final", "adversarial"}
+    for recipe in RECIPES:
+        assert (workdir / f"results/figures/learning_curves/{recipe}.png").exists()

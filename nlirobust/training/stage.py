@@ -46,6 +46,7 @@ class StageArguments:
     record_train_predictions: bool = True
     threads: int | None = field(default=None, metadata={"help": "CPU threads for torch (default: all)"})
     keep_checkpoints: bool = False
+    report_to: str = field(default="none", metadata={"help": "none, tensorboard or wandb (offline unless configured)"})
 
 
 def run_fingerprint(args: StageArguments) -> str:
@@ -55,7 +56,7 @@ def run_fingerprint(args: StageArguments) -> str:
     relevant = {
         k: v
         for k, v in dataclasses.asdict(args).items()
-        if k not in ("output_dir", "checkpoint_dir", "threads", "keep_checkpoints", "eval_batch_size")
+        if k not in ("output_dir", "checkpoint_dir", "threads", "keep_checkpoints", "eval_batch_size", "report_to")
     }
     relevant["train_sha256"] = file_digest(args.train_file)
     return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()
@@ -92,6 +93,11 @@ def train_stage(args: StageArguments) -> dict:
     transformers.utils.logging.disable_progress_bar()
     if args.threads:
         torch.set_num_threads(args.threads)
+    if args.report_to == "wandb":
+        os.environ.setdefault("WANDB_MODE", "offline")  # compute nodes have no internet; `wandb sync` later
+        os.environ.setdefault("WANDB_DIR", str(Path(args.output_dir)))
+    if args.report_to == "tensorboard":  # beside the run's outputs: the checkpoint folder is removed at the end
+        os.environ.setdefault("TENSORBOARD_LOGGING_DIR", str(Path(args.output_dir) / "tensorboard"))
     set_seed(args.seed)
     torch.use_deterministic_algorithms(True, warn_only=True)
 
@@ -119,7 +125,7 @@ def train_stage(args: StageArguments) -> dict:
         seed=args.seed,
         save_strategy="no",
         eval_strategy="no",
-        report_to="none",
+        report_to=args.report_to,
         disable_tqdm=True,
     )
     trainer = NLITrainer(

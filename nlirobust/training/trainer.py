@@ -157,6 +157,12 @@ class NLITrainer(Trainer):
             return state
         return None
 
+    def _report(self, global_step: int, logs: dict) -> None:
+        """Hand a logged row to the tracking callbacks `report_to` installed (TensorBoard, W&B); none by default."""
+        self.state.global_step = global_step
+        self.state.epoch = logs["epoch"]
+        self.control = self.callback_handler.on_log(self.args, self.state, self.control, dict(logs))
+
     def _request_stop(self, signum, frame) -> None:
         # SLURM sends SIGTERM before a time limit or preemption: finish the step, checkpoint, exit.
         log.warning("signal %d received: checkpointing at the next step boundary", signum)
@@ -247,15 +253,15 @@ class NLITrainer(Trainer):
                     loss_value = loss.item()
                     epoch_loss_sum += loss_value
                     if global_step % args.logging_steps == 0 or step_in_epoch + 1 == steps_per_epoch:
-                        self.record.step_log.append(
-                            {
-                                "step": global_step,
-                                "epoch": epoch + (step_in_epoch + 1) / steps_per_epoch,
-                                "loss": loss_value,
-                                "learning_rate": step_lr,
-                                "grad_norm": float(grad_norm),
-                            }
-                        )
+                        row = {
+                            "step": global_step,
+                            "epoch": epoch + (step_in_epoch + 1) / steps_per_epoch,
+                            "loss": loss_value,
+                            "learning_rate": step_lr,
+                            "grad_norm": float(grad_norm),
+                        }
+                        self.record.step_log.append(row)
+                        self._report(global_step, row)
                     progress.update(1)
                     progress.set_postfix(epoch=epoch + 1, loss=f"{loss_value:.3f}", refresh=False)
                     if self._stop_requested and step_in_epoch + 1 < steps_per_epoch:
@@ -281,6 +287,7 @@ class NLITrainer(Trainer):
         finally:
             progress.close()
             signal.signal(signal.SIGTERM, previous_handler)
+        self.control = self.callback_handler.on_train_end(args, self.state, self.control)
 
         train_loss = float(np.mean([row["train_loss"] for row in self.record.epoch_log]))
         runtime = time.perf_counter() - start_time
@@ -340,4 +347,5 @@ class NLITrainer(Trainer):
             )
             row |= {"train_mistakes": int((pred != gold).sum()), "mistake_pass_seconds": result.seconds}
         self.record.epoch_log.append(row)
+        self._report(global_step, {k: v for k, v in row.items() if k != "epoch"} | {"epoch": float(epoch + 1)})
         log.info("epoch %d: %s", epoch + 1, {k: round(v, 4) if isinstance(v, float) else v for k, v in row.items()})

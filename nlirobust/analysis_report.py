@@ -1,0 +1,101 @@
+"""Writing the error-analysis tables (from the spreadsheets and the LLM's predictions) and the run-facts tables."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from nlirobust.error_analysis import frequency_table, llm_comparison
+from nlirobust.run_facts import HYPERPARAMETERS, hardware_table, inference_long, run_kind, runs_long
+from nlirobust.tables import mean_sd, to_markdown, write_table
+
+ANALYSIS_TABLES: tuple[str, ...] = ("error_types", "fixes", "llm_comparison")
+RUN_FACT_TABLES: tuple[str, ...] = ("runs", "hardware", "hyperparameters", "inference")
+
+
+def _model_and_set(path: str | Path, root: str, suffix_parts: int) -> tuple[str, str]:
+    """('snli/seed1/lr0.001', 'snli/test') from results/<root>/snli/seed1/lr0.001/snli/test[/errors.csv]."""
+    parts = Path(path).as_posix().split(f"results/{root}/")[-1].split("/")
+    parts[-1] = parts[-1].removesuffix(".parquet")
+    core = parts[: len(parts) - suffix_parts] if suffix_parts else parts
+    return "/".join(core[:-2]), "/".join(core[-2:])
+
+
+def write_analysis_tables(sheet_files: list[str | Path], llm_files: list[str | Path], out_dir: str | Path) -> None:
+    """error_types and fixes ranked by frequency, and the model-vs-LLM comparison, as CSV and Markdown."""
+    sheets = []
+    for path in sheet_files:
+        model, evalset = _model_and_set(path, "analysis", 1)
+        sheet = pd.read_csv(path, dtype=str, keep_default_na=False)
+        sheets.append(sheet.assign(model=model, kind=run_kind(f"results/models/{model}"), evalset=evalset))
+    sheets = pd.concat(sheets, ignore_index=True)
+    out = Path(out_dir)
+    for name, column in (("error_types", "error_type"), ("fixes", "fix")):
+        table = frequency_table(sheets, column)
+        write_table(table, to_markdown(table), out, name)
+
+    llm = {_model_and_set(p, "analysis/llm", 0)[1]: pd.read_parquet(p) for p in llm_files}
+    rows = []
+    for (model, evalset), _ in sheets.groupby(["model", "evalset"], sort=True):
+        if evalset not in llm:
+            continue
+        predictions = pd.read_parquet(f"results/predictions/{model}/{evalset}.parquet")
+        rows.append(
+            {"kind": run_kind(f"results/models/{model}"), "model": model, "evalset": evalset}
+            | llm_comparison(predictions, llm[evalset])
+        )
+    comparison = pd.DataFrame(rows)
+    shown = (
+        comparison.groupby(["evalset", "kind"], sort=True)
+        .agg(
+            models=("model", "size"),
+            examples=("examples", "first"),
+            **{
+                "model accuracy (%)": ("model_accuracy", lambda v: mean_sd(v)),
+                "LLM accuracy (%)": ("llm_accuracy", lambda v: mean_sd(v)),
+                "agreement (%)": ("agreement", lambda v: mean_sd(v)),
+            },
+            both_right=("both_right", "sum"),
+            model_right_llm_wrong=("model_right_llm_wrong", "sum"),
+            model_wrong_llm_right=("model_wrong_llm_right", "sum"),
+            both_wrong=("both_wrong", "sum"),
+        )
+        .reset_index()
+    )
+    write_table(comparison, to_markdown(shown), out, "llm_comparison")
+
+
+def write_run_facts(run_files: list[str | Path], metric_files: list[str | Path], out_dir: str | Path) -> None:
+    """runs (every training job), hardware, hyperparameters (initial runs) and inference timing."""
+    out = Path(out_dir)
+    runs = runs_long(run_files)
+    columns = ["kind", "run", "epochs", "batch_size", "learning_rate_used", "train_examples", "wall_seconds"]
+    shown = runs[columns + ["train_examples_per_second", "device"]].round(
+        {"wall_seconds": 1, "train_examples_per_second": 1}
+    )
+    write_table(runs, to_markdown(shown), out, "runs")
+    hardware = hardware_table(runs)
+    write_table(hardware, to_markdown(hardware), out, "hardware")
+    initial = runs[runs["kind"] == "initial"]
+    hyper = initial.groupby(["recipe", "lr"], sort=False)[list(HYPERPARAMETERS)].first().reset_index()
+    hyper.insert(
+        2,
+        "seeds",
+        initial.groupby(["recipe", "lr"], sort=False)["seed"]
+        .apply(lambda s: ", ".join(map(str, sorted(s))))
+        .to_numpy(),
+    )
+    write_table(hyper, to_markdown(hyper), out, "hyperparameters")
+    inference = inference_long(metric_files)
+    summary = inference.groupby(["kind", "evalset"], sort=True).agg(
+        models=("model", "size"), examples=("examples", "first"),
+        seconds=("seconds", lambda v: mean_sd(v, digits=2, scale=1.0)),
+        **{"examples/s": ("examples_per_second", lambda v: mean_sd(v, digits=0, scale=1.0))},
+    ).reset_index()  # fmt: skip
+    write_table(inference, to_markdown(summary), out, "inference")
+
+
+def llm_facts(llm_files: list[str | Path]) -> list[dict]:
+    return [json.loads(Path(p).with_suffix(".json").read_text()) for p in llm_files]

@@ -1,0 +1,78 @@
+"""What every training run cost and ran on, from its run.json and logs: the report's run-facts section."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from nlirobust.tables import parse_run
+
+HYPERPARAMETERS: tuple[str, ...] = (
+    "epochs", "batch_size", "learning_rate", "weight_decay", "warmup_ratio", "max_grad_norm", "max_length",
+    "max_train_examples",
+)  # fmt: skip
+
+
+def run_kind(path: str | Path) -> str:
+    """initial, final or adversarial, from where the run lives under results/models/."""
+    posix = Path(path).as_posix()
+    return "final" if "/models/final/" in posix else "adversarial" if "/models/adversarial/" in posix else "initial"
+
+
+def runs_long(run_files: list[str | Path]) -> pd.DataFrame:
+    """One row per training run: what it was, its hyperparameters, its cost and the machine it ran on."""
+    rows = []
+    for path in run_files:
+        facts = json.loads(Path(path).read_text())
+        arguments, hardware = facts["arguments"], facts["hardware"]
+        epochs = int(arguments["epochs"])
+        rows.append(
+            {"kind": run_kind(path), "run": str(Path(path).parent).split("results/models/")[-1]}
+            | parse_run(path)
+            | {k: arguments.get(k) for k in HYPERPARAMETERS}
+            | {
+                "learning_rate_used": facts.get("learning_rate_used", arguments["learning_rate"]),
+                "train_examples": facts["train_examples"],
+                "global_steps": facts["global_steps"],
+                "wall_seconds": facts["wall_seconds"],
+                "train_examples_per_second": facts["train_examples"] * epochs / facts["wall_seconds"],
+                "device": hardware.get("gpu") or f"CPU ({hardware.get('torch_threads')} threads)",
+            }
+            | {f"hw_{k}": v for k, v in hardware.items()}
+        )
+    return pd.DataFrame(rows)
+
+
+def hardware_table(runs: pd.DataFrame) -> pd.DataFrame:
+    """The distinct machines and software the runs used, with how many runs each."""
+    columns = ["hw_cpu_model", "hw_cpu_count", "hw_gpu", "hw_gpu_memory_gib", "hw_torch", "hw_cuda", "hw_transformers"]
+    table = runs.fillna({c: "-" for c in columns}).groupby(columns, dropna=False).size().reset_index(name="runs")
+    return table.rename(columns={c: c.removeprefix("hw_").replace("_", " ") for c in columns})
+
+
+def inference_long(metric_files: list[str | Path]) -> pd.DataFrame:
+    """Per model and evaluation set: examples, seconds and examples per second of the prediction pass."""
+    rows = []
+    for path in metric_files:
+        metrics = json.loads(Path(path).read_text())
+        model = str(Path(path).parent.parent).split("results/predictions/")[-1]
+        rows.append(
+            {
+                "kind": run_kind(f"results/models/{model}"),
+                "model": model,
+                "evalset": f"{Path(path).parent.name}/{Path(path).stem}",
+            }
+            | {k: metrics.get(k) for k in ("examples", "accuracy", "seconds", "examples_per_second")}
+        )
+    return pd.DataFrame(rows)
+
+
+def learning_curve_frames(
+    train_logs: list[str | Path], epoch_logs: list[str | Path]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(steps, epochs) of the initial runs, with recipe, seed and lr columns."""
+    steps = pd.concat([pd.read_csv(p).assign(**parse_run(p)) for p in train_logs], ignore_index=True)
+    epochs = pd.concat([pd.read_csv(p).assign(**parse_run(p)) for p in epoch_logs], ignore_index=True)
+    return steps, epochs

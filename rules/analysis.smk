@@ -1,0 +1,161 @@
+# Error analysis and the LLM comparison (reference: steps 3-7): run facts and learning curves of every training job,
+# an editable spreadsheet of each model's errors with rule-based first annotations, error types and fixes ranked,
+# zero-shot predictions of an instruction LLM beside the model's, and a 2-D map of the hidden states.
+
+
+rule build_embedded_llm:
+    input:
+        prepared("snli", "train"),
+    output:
+        directory("resources/models/embedded_llm"),
+    log:
+        "logs/data/build_embedded_llm.log",
+    conda:
+        "../envs/nlirobust.yaml"
+    params:
+        script=script_path("build_embedded_llm.py"),
+        seed=config.get("embedded", {}).get("seed", 0),
+    shell:
+        "python {params.script} --train {input} --seed {params.seed} --out-dir {output} > {log} 2>&1"
+
+
+rule llm_predictions:
+    input:
+        model=llm_model() if ANALYSIS else [],
+        pairs=prepared("{dataset}", "{split}"),
+    output:
+        predictions="results/analysis/llm/{dataset}/{split}.parquet",
+        facts="results/analysis/llm/{dataset}/{split}.json",
+    log:
+        "logs/analysis/llm/{dataset}/{split}.log",
+    conda:
+        "../envs/nlirobust.yaml"
+    threads: config["training"].get("threads", 1)
+    resources:
+        gpu=1,
+        mem_mb=24000,
+        runtime=120,
+    params:
+        script=script_path("llm_predictions.py"),
+        options=(
+            f"--backend {ANALYSIS['llm']['backend']} --batch-size {ANALYSIS['llm']['batch_size']}"
+            + (
+                f" --max-examples {ANALYSIS['llm']['max_examples']}"
+                if ANALYSIS["llm"]["max_examples"]
+                else ""
+            )
+            if ANALYSIS
+            else ""
+        ),
+    shell:
+        "python {params.script} --model {input.model} --pairs {input.pairs} {params.options} "
+        "--threads {threads} --out {output.predictions} > {log} 2>&1"
+
+
+rule error_spreadsheet:
+    input:
+        predictions="results/predictions/{model}/{dataset}/{split}.parquet",
+        pairs=prepared("{dataset}", "{split}"),
+        llm="results/analysis/llm/{dataset}/{split}.parquet",
+    output:
+        # update(): a person's edits in the file are merged, never deleted before the job runs
+        update("results/analysis/{model}/{dataset}/{split}/errors.csv"),
+    log:
+        "logs/analysis/errors/{model}/{dataset}/{split}.log",
+    conda:
+        "../envs/nlirobust.yaml"
+    params:
+        script=script_path("error_spreadsheet.py"),
+        lexicon=shlex.quote(json.dumps(config["lexicon"])),
+        rows=(ANALYSIS or {}).get("spreadsheet_rows", 50),
+        stratify="" if (ANALYSIS or {}).get("stratify", True) else "--no-stratify",
+    shell:
+        "python {params.script} --predictions {input.predictions} --pairs {input.pairs} --llm {input.llm} "
+        "--lexicon {params.lexicon} --rows {params.rows} {params.stratify} --out {output} > {log} 2>&1"
+
+
+rule hidden_state_map:
+    input:
+        model="results/models/{model}/model",
+        predictions="results/predictions/{model}/{dataset}/{split}.parquet",
+        pairs=prepared("{dataset}", "{split}"),
+    output:
+        points="results/analysis/{model}/{dataset}/{split}/projection.parquet",
+        pca="results/figures/projections/{model}/{dataset}/{split}_pca.png",
+        tsne="results/figures/projections/{model}/{dataset}/{split}_tsne.png",
+    log:
+        "logs/analysis/projection/{model}/{dataset}/{split}.log",
+    conda:
+        "../envs/nlirobust.yaml"
+    threads: config["training"].get("threads", 1)
+    resources:
+        gpu=1,
+        mem_mb=8000,
+        runtime=60,
+    params:
+        script=script_path("hidden_state_map.py"),
+        max_errors=(ANALYSIS or {}).get("projection_errors", 1500),
+        max_correct=(ANALYSIS or {}).get("projection_correct", 500),
+        max_length=config["model"]["max_length"],
+        batch_size=config["training"].get("eval_batch_size", 128),
+    shell:
+        "python {params.script} --model {input.model} --predictions {input.predictions} --pairs {input.pairs} "
+        "--max-errors {params.max_errors} --max-correct {params.max_correct} --batch-size {params.batch_size} "
+        "--max-length {params.max_length} --threads {threads} --title '{wildcards.model} on {wildcards.dataset}/{wildcards.split}' "
+        "--out {output.points} --out-pca {output.pca} --out-tsne {output.tsne} > {log} 2>&1"
+
+
+rule analysis_tables:
+    input:
+        sheets=analysis_outputs("results/analysis/{model}/{evalset}/errors.csv"),
+        predictions=analysis_outputs("results/predictions/{model}/{evalset}.parquet"),
+        llm=[f"results/analysis/llm/{evalset}.parquet" for evalset in ANALYSIS_SETS],
+    output:
+        **{name: f"results/tables/analysis/{name}.csv" for name in ANALYSIS_TABLES},
+        **{
+            f"{name}_md": f"results/tables/analysis/{name}.md"
+            for name in ANALYSIS_TABLES
+        },
+    log:
+        "logs/tables/analysis.log",
+    conda:
+        "../envs/nlirobust.yaml"
+    params:
+        script=script_path("analysis_tables.py"),
+        out_dir=lambda wildcards, output: os.path.dirname(output.error_types),
+    shell:
+        "python {params.script} --sheets {input.sheets} --llm {input.llm} --out-dir {params.out_dir} > {log} 2>&1"
+
+
+rule run_facts:
+    input:
+        runs=[
+            f"results/models/{m}/run.json"
+            for m in all_models_of(["initial", "final", "adversarial"])
+        ],
+        metrics=[
+            f"results/predictions/{m}/{evalset}.json"
+            for m in all_models_of(["initial", "final", "adversarial"])
+            for evalset in EVAL_SETS
+        ],
+        train_logs=all_training_runs("train_log.csv"),
+        epoch_logs=all_training_runs("epoch_log.csv"),
+    output:
+        **{name: f"results/tables/analysis/{name}.csv" for name in RUN_FACT_TABLES},
+        **{
+            f"{name}_md": f"results/tables/analysis/{name}.md"
+            for name in RUN_FACT_TABLES
+        },
+        curves=[f"results/figures/learning_curves/{recipe}.png" for recipe in RECIPES],
+    log:
+        "logs/tables/run_facts.log",
+    conda:
+        "../envs/nlirobust.yaml"
+    params:
+        script=script_path("run_facts.py"),
+        recipes=" ".join(RECIPES),
+        out_dir=lambda wildcards, output: os.path.dirname(output.runs),
+    shell:
+        "python {params.script} --runs {input.runs} --metrics {input.metrics} --train-logs {input.train_logs} "
+        "--epoch-logs {input.epoch_logs} --recipes {params.recipes} --out-dir {params.out_dir} "
+        "--curves {output.curves} > {log} 2>&1"
