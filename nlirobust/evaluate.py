@@ -14,6 +14,8 @@ def evaluate_model(
     batch_size: int = 256,
     max_length: int = 128,
     threads: int | None = None,
+    bf16: bool = False,
+    tokenization_cache: str | Path | None = None,
 ) -> dict[str, dict]:
     """For each name in `sets` (pairs Parquet), write `{outputs[name]}.parquet` and `.json`; return the metrics."""
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -38,7 +40,13 @@ def evaluate_model(
     for name, path in sets.items():
         pairs = pd.read_parquet(path)
         result = predict_dataset(
-            model, encode_pairs(pairs, tokenizer, max_length), collator, batch_size, device, desc=name
+            model,
+            encode_pairs(pairs, tokenizer, max_length, tokenization_cache),
+            collator,
+            batch_size,
+            device,
+            desc=name,
+            bf16=bf16,
         )
         frame = prediction_frame(pairs, result)
         metrics = summary_metrics(frame) | {

@@ -21,7 +21,18 @@ class PredictionPass:
     seconds: float
 
 
-def predict_dataset(model, dataset, collator, batch_size: int, device, desc: str = "predict") -> PredictionPass:
+def autocast(device, bf16: bool):
+    """bf16 autocast on a GPU when asked; a no-op context elsewhere (CPU runs stay in float32, bit-reproducible)."""
+    import torch
+
+    return torch.autocast(
+        device_type="cuda", dtype=torch.bfloat16, enabled=bool(bf16) and torch.device(device).type == "cuda"
+    )
+
+
+def predict_dataset(
+    model, dataset, collator, batch_size: int, device, desc: str = "predict", bf16: bool = False
+) -> PredictionPass:
     """Softmax probabilities and per-example losses over an encoded dataset, in its order, in eval mode."""
     import time
 
@@ -38,10 +49,10 @@ def predict_dataset(model, dataset, collator, batch_size: int, device, desc: str
     loader = DataLoader(dataset.select(order), batch_size=batch_size, shuffle=False, collate_fn=collator)
     probs, losses = [], []
     start = time.perf_counter()
-    with torch.inference_mode():
+    with torch.inference_mode(), autocast(device, bf16):
         for batch in tqdm(loader, desc=desc, leave=False, mininterval=1 if sys.stderr.isatty() else 30):
             failpoint(f"predict_batch:{desc}")
-            batch = {k: v.to(device) for k, v in batch.items()}
+            batch = {k: v.to(device) for k, v in batch.items() if k != "example_index"}
             labels = batch.pop("labels")
             logits = model(**batch).logits.float()
             losses.append(torch.nn.functional.cross_entropy(logits, labels, reduction="none").cpu())

@@ -133,8 +133,9 @@ rule evaluate_attack_set:
         out_prefix="results/predictions/{model}/attack/{attack}",
         batch_size=config["training"].get("eval_batch_size", 128),
         max_length=config["model"]["max_length"],
+        speed=evaluation_flags(),
     shell:
-        "python {params.script} --model {input.model} "
+        "python {params.script} --model {input.model} {params.speed} "
         "--set attack/{wildcards.attack}/train {input.train} {params.out_prefix}/train "
         "--set attack/{wildcards.attack}/heldout {input.heldout} {params.out_prefix}/heldout "
         "--batch-size {params.batch_size} --max-length {params.max_length} --threads {threads} > {log} 2>&1"

@@ -133,9 +133,10 @@ rule run_facts:
             f"results/models/{m}/run.json"
             for m in all_models_of(["initial", "final", "adversarial"])
         ],
+        # inference timing of the analysed models (every final model's would add thousands of files to the DAG)
         metrics=[
             f"results/predictions/{m}/{evalset}.json"
-            for m in all_models_of(["initial", "final", "adversarial"])
+            for m in all_models_of(ANALYSIS_KINDS)
             for evalset in EVAL_SETS
         ],
         train_logs=all_training_runs("train_log.csv"),

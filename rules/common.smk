@@ -165,6 +165,23 @@ def stage_validation_data(wildcards):
     return prepared(dataset, STAGE_VALIDATION[dataset])
 
 
+def evaluation_set_flags(model):
+    """`--set NAME PAIRS OUT_PREFIX` for every evaluation set, for scripts/evaluate_model.py."""
+    return " ".join(
+        f"--set {e} {prepared(*e.split('/'))} results/predictions/{model}/{e}"
+        for e in EVAL_SETS
+    )
+
+
+def evaluation_flags():
+    """Speed options of the `training:` block that prediction passes share."""
+    training = config["training"]
+    flags = ["--bf16"] if training.get("bf16") else []
+    if training.get("tokenization_cache"):
+        flags.append(f"--tokenization-cache {training['tokenization_cache']}")
+    return " ".join(flags)
+
+
 def training_flags(**overrides):
     """The `training:` config block (with `overrides`) as command-line flags of scripts/train_stage.py."""
     flags = []

@@ -11,6 +11,9 @@ rule evaluate_model:
         metrics=[f"results/predictions/{{model}}/{e}.json" for e in EVAL_SETS],
     log:
         "logs/evaluate/{model}.log",
+    wildcard_constraints:
+        # final models are evaluated inside their final_tune job (one GPU job instead of two each)
+        model=r"(adversarial/(gradient|random)/)?(snli|mnli)(_(snli|mnli))*/seed\d+/lr[0-9.e+-]+",
     conda:
         "../envs/nlirobust.yaml"
     threads: config["training"].get("threads", 1)
@@ -20,14 +23,12 @@ rule evaluate_model:
         runtime=120,
     params:
         script=script_path("evaluate_model.py"),
-        sets=lambda wc: " ".join(
-            f"--set {e} {prepared(*e.split('/'))} results/predictions/{wc.model}/{e}"
-            for e in EVAL_SETS
-        ),
+        sets=lambda wc: evaluation_set_flags(wc.model),
         batch_size=config["training"].get("eval_batch_size", 128),
         max_length=config["model"]["max_length"],
+        speed=evaluation_flags(),
     shell:
-        "python {params.script} --model {input.model} {params.sets} "
+        "python {params.script} --model {input.model} {params.speed} {params.sets} "
         "--batch-size {params.batch_size} --max-length {params.max_length} --threads {threads} > {log} 2>&1"
 
 

@@ -64,17 +64,28 @@ rule select_ambiguous:
         "{params.balanced} --out {output} > {log} 2>&1"
 
 
+# The final model is evaluated in the same job: 40 models a seed and learning rate on the paper grid, each a minute
+# of training, would otherwise each wait in the queue twice and load twice.
 rule final_tune:
     input:
         model=f"{run_dir()}/model",
         train="results/mistakes/{recipe}/seed{seed}/lr{lr}/selection/{selection}.parquet",
         validation=stage_validation_data,
         initial_log=f"{run_dir()}/train_log.csv",
+        sets=[prepared(*evalset.split("/")) for evalset in EVAL_SETS],
     output:
         model=directory(f"{final_dir()}/model"),
         train_log=f"{final_dir()}/train_log.csv",
         epoch_log=f"{final_dir()}/epoch_log.csv",
         run=f"{final_dir()}/run.json",
+        predictions=[
+            f"results/predictions/final/{{selection}}/final_lr{{final_lr}}/{{recipe}}/seed{{seed}}/lr{{lr}}/{e}.parquet"
+            for e in EVAL_SETS
+        ],
+        metrics=[
+            f"results/predictions/final/{{selection}}/final_lr{{final_lr}}/{{recipe}}/seed{{seed}}/lr{{lr}}/{e}.json"
+            for e in EVAL_SETS
+        ],
     log:
         "logs/final/{selection}/final_lr{final_lr}/{recipe}/seed{seed}/lr{lr}.log",
     conda:
@@ -92,11 +103,21 @@ rule final_tune:
         flags=training_flags(
             epochs=config["mistakes"]["final_epochs"], warmup_ratio=0.0
         ),
+        evaluate=script_path("evaluate_model.py"),
+        sets=lambda wc: evaluation_set_flags(
+            f"final/{wc.selection}/final_lr{wc.final_lr}/{wc.recipe}/seed{wc.seed}/lr{wc.lr}"
+        ),
+        eval_options=(
+            f"--batch-size {config['training'].get('eval_batch_size', 128)} "
+            f"--max-length {config['model']['max_length']} {evaluation_flags()}"
+        ),
     shell:
-        "python {params.script} --model_in {input.model} --train_file {input.train} "
+        "(python {params.script} --model_in {input.model} --train_file {input.train} "
         "--validation_file {input.validation} --output_dir {params.out_dir} "
         "--checkpoint_dir {params.checkpoints} --seed {wildcards.seed} {params.learning_rate} "
-        "--record_train_predictions False --threads {threads} {params.flags} > {log} 2>&1"
+        "--record_train_predictions False --threads {threads} {params.flags} && "
+        "python {params.evaluate} --model {output.model} {params.sets} {params.eval_options} "
+        "--threads {threads}) > {log} 2>&1"
 
 
 rule mistake_tables:

@@ -20,6 +20,8 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--max-length", type=int, default=128)
     parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--bf16", action="store_true", help="bf16 autocast on GPU (ignored on CPU)")
+    parser.add_argument("--tokenization-cache", default=None, help="directory of tokenised data sets to reuse")
     args = parser.parse_args()
 
     from nlirobust.evaluate import evaluate_model
@@ -31,6 +33,8 @@ def main() -> None:
         batch_size=args.batch_size,
         max_length=args.max_length,
         threads=args.threads,
+        bf16=args.bf16,
+        tokenization_cache=args.tokenization_cache,
     )
     for name, m in metrics.items():
         print(f"{name}: accuracy {m['accuracy']:.4f} loss {m['loss']:.4f} ({m['examples']} pairs)")

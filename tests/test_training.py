@@ -6,6 +6,7 @@ import signal
 import pandas as pd
 import pytest
 
+from nlirobust.encoding import encode_pairs
 from nlirobust.training.stage import StageArguments, train_stage
 from nlirobust.training.trainer import NLITrainer
 
@@ -197,3 +198,63 @@ def test_logged_steps_and_epochs_reach_tracking_callbacks(tiny_model, small_data
     assert [row["eval_accuracy"] for row in seen if "eval_accuracy" in row] == pytest.approx(
         pd.read_csv(tmp_path / "run/epoch_log.csv")["eval_accuracy"].tolist()
     )
+
+
+def test_length_grouped_batches_pad_less_and_keep_the_run_deterministic(tiny_model, small_data, tmp_path):
+    from transformers import DataCollatorWithPadding
+
+    from nlirobust.modeling import load_classifier
+
+    model, tokenizer = load_classifier(tiny_model)
+    dataset = encode_pairs(pd.read_parquet(small_data["snli_train"]), tokenizer, 64)
+
+    def padded_tokens(strategy: str) -> tuple[int, list]:
+        from transformers import TrainingArguments
+
+        args = TrainingArguments(
+            output_dir=str(tmp_path / strategy),
+            per_device_train_batch_size=16,
+            report_to="none",
+            train_sampling_strategy=strategy,
+            seed=7,
+        )
+        trainer = NLITrainer(
+            model=model,
+            args=args,
+            train_dataset=dataset,
+            data_collator=DataCollatorWithPadding(tokenizer),
+            train_ids=list(range(len(dataset))),
+            checkpoint_dir=tmp_path / "c",
+            fingerprint="x",
+        )
+        batches = list(trainer._epoch_loader(0, 16))
+        return sum(b["input_ids"].numel() for b in batches), [b["labels"].tolist() for b in batches[:3]]
+
+    random_total, _ = padded_tokens("random")
+    grouped_total, first = padded_tokens("group_by_length")
+    assert grouped_total < 0.95 * random_total
+    assert padded_tokens("group_by_length")[1] == first  # same seed, same batches
+
+
+def test_train_forward_record_is_free_and_covers_every_example(tiny_model, small_data, tmp_path):
+    train_stage(stage_args(tiny_model, small_data, tmp_path, mistake_record="train_forward"))
+    predictions = pd.read_parquet(tmp_path / "run/train_predictions.parquet")
+    train_ids = pd.read_parquet(small_data["snli_train"])["id"].tolist()
+    assert predictions.groupby("epoch").size().tolist() == [len(train_ids)] * EPOCHS
+    assert predictions[["prob_e", "prob_n", "prob_c"]].notna().all().all()
+    epochs = pd.read_csv(tmp_path / "run/epoch_log.csv")
+    assert (epochs["mistake_pass_seconds"] == 0).all()
+
+
+def test_tokenisation_is_cached_per_data_set_and_tokenizer(tiny_model, small_data, tmp_path):
+    from nlirobust.modeling import load_classifier
+
+    _, tokenizer = load_classifier(tiny_model)
+    pairs = pd.read_parquet(small_data["snli_validation"])
+    first = encode_pairs(pairs, tokenizer, 64, tmp_path / "cache")
+    assert len(list((tmp_path / "cache").iterdir())) == 1
+    again = encode_pairs(pairs, tokenizer, 64, tmp_path / "cache")
+    assert again["input_ids"] == first["input_ids"] == encode_pairs(pairs, tokenizer, 64)["input_ids"]
+    encode_pairs(pairs, tokenizer, 32, tmp_path / "cache")  # another max_length is another entry
+    encode_pairs(pairs.iloc[:50], tokenizer, 64, tmp_path / "cache")  # other pairs too
+    assert len(list((tmp_path / "cache").iterdir())) == 3

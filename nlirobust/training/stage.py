@@ -47,6 +47,15 @@ class StageArguments:
     threads: int | None = field(default=None, metadata={"help": "CPU threads for torch (default: all)"})
     keep_checkpoints: bool = False
     report_to: str = field(default="none", metadata={"help": "none, tensorboard or wandb (offline unless configured)"})
+    group_by_length: bool = field(default=False, metadata={"help": "batch similar lengths together (less padding)"})
+    mistake_record: str = field(
+        default="eval_pass", metadata={"help": "eval_pass (after each epoch) or train_forward (free, train mode)"}
+    )
+    bf16: bool = field(default=False, metadata={"help": "bf16 autocast on GPU (ignored on CPU)"})
+    tf32: bool = field(default=True, metadata={"help": "TF32 matmuls on Ampere+ GPUs (ignored on CPU)"})
+    tokenization_cache: str | None = field(
+        default=None, metadata={"help": "directory: tokenise each data set once per tokenizer, reuse it after"}
+    )
 
 
 def run_fingerprint(args: StageArguments) -> str:
@@ -56,7 +65,16 @@ def run_fingerprint(args: StageArguments) -> str:
     relevant = {
         k: v
         for k, v in dataclasses.asdict(args).items()
-        if k not in ("output_dir", "checkpoint_dir", "threads", "keep_checkpoints", "eval_batch_size", "report_to")
+        if k
+        not in (
+            "output_dir",
+            "checkpoint_dir",
+            "threads",
+            "keep_checkpoints",
+            "eval_batch_size",
+            "report_to",
+            "tokenization_cache",
+        )
     }
     relevant["train_sha256"] = file_digest(args.train_file)
     return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()
@@ -107,10 +125,15 @@ def train_stage(args: StageArguments) -> dict:
     if args.max_train_examples:
         train_pairs = train_pairs.iloc[: args.max_train_examples]
     model, tokenizer = load_classifier(args.model_in)
-    train_dataset = encode_pairs(train_pairs, tokenizer, args.max_length)
+    cuda = torch.cuda.is_available()
+    if cuda and args.tf32:
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
+    cache = args.tokenization_cache
+    train_dataset = encode_pairs(train_pairs, tokenizer, args.max_length, cache)
     eval_dataset = None
     if args.validation_file:
-        eval_dataset = encode_pairs(pd.read_parquet(args.validation_file), tokenizer, args.max_length)
+        eval_dataset = encode_pairs(pd.read_parquet(args.validation_file), tokenizer, args.max_length, cache)
 
     training_args = TrainingArguments(
         output_dir=str(Path(args.checkpoint_dir) / "hf"),
@@ -126,6 +149,8 @@ def train_stage(args: StageArguments) -> dict:
         save_strategy="no",
         eval_strategy="no",
         report_to=args.report_to,
+        train_sampling_strategy="group_by_length" if args.group_by_length else "random",
+        bf16=args.bf16 and cuda,
         disable_tqdm=True,
     )
     trainer = NLITrainer(
@@ -140,6 +165,7 @@ def train_stage(args: StageArguments) -> dict:
         fingerprint=run_fingerprint(args),
         eval_batch_size=args.eval_batch_size,
         record_train_predictions=args.record_train_predictions,
+        mistake_record=args.mistake_record,
     )
     start = time.perf_counter()
     result = trainer.train()

@@ -25,11 +25,19 @@ import pandas as pd
 import torch
 from torch.utils.data import DataLoader, RandomSampler
 from tqdm.auto import tqdm
-from transformers import Trainer, get_linear_schedule_with_warmup
+from transformers import PrinterCallback, ProgressCallback, Trainer, get_linear_schedule_with_warmup
+from transformers.trainer_pt_utils import LengthGroupedSampler
 from transformers.trainer_utils import TrainOutput
 
 from nlirobust.failpoints import failpoint
-from nlirobust.predict import predict_dataset
+from nlirobust.predict import autocast, predict_dataset
+
+# How the per-epoch training-set predictions of the mistakes study are taken:
+#   eval_pass      after the epoch, an eval-mode pass over every training example with the epoch's final weights
+#                  (the reference study's definition; costs a forward pass over the training set)
+#   train_forward  from the epoch's own training forward passes (train mode: dropout on, weights still moving),
+#                  as dataset cartography and forgetting-events code do; free, but a different quantity
+MISTAKE_RECORDS: tuple[str, ...] = ("eval_pass", "train_forward")
 
 log = logging.getLogger(__name__)
 
@@ -62,15 +70,25 @@ class NLITrainer(Trainer):
         fingerprint: str,
         eval_batch_size: int = 64,
         record_train_predictions: bool = True,
+        mistake_record: str = "eval_pass",
         keep_checkpoints: int = 2,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
+        # the loop draws its own progress bar and logs; the stock printer would echo every logged row to stdout
+        self.remove_callback(PrinterCallback)
+        self.remove_callback(ProgressCallback)
         self.train_ids = np.asarray(train_ids, dtype=object)
         self.checkpoint_dir = Path(checkpoint_dir)
         self.fingerprint = fingerprint
         self.eval_batch_size = eval_batch_size
         self.record_train_predictions = record_train_predictions
+        if mistake_record not in MISTAKE_RECORDS:
+            raise ValueError(f"mistake_record: '{mistake_record}' is not one of {', '.join(MISTAKE_RECORDS)}")
+        self.mistake_record = mistake_record
+        self._forward_probs: np.ndarray | None = None  # train_forward: this epoch's softmax per example
+        if record_train_predictions and mistake_record == "train_forward":
+            self.train_dataset = self.train_dataset.add_column("example_index", list(range(len(self.train_dataset))))
         self.keep_checkpoints = keep_checkpoints
         self.record = LoopRecord()
         self._stop_requested = False
@@ -78,10 +96,16 @@ class NLITrainer(Trainer):
     # ---- data order -------------------------------------------------------------------------------------------
     def _epoch_loader(self, epoch: int, batch_size: int) -> DataLoader:
         generator = torch.Generator().manual_seed(self.args.seed * 100_003 + epoch)
+        if self.args.train_sampling_strategy == "group_by_length":
+            # batches of similar lengths (shuffled by megabatch), so dynamic padding pads little
+            lengths = [len(ids) for ids in self.train_dataset["input_ids"]]
+            sampler = LengthGroupedSampler(batch_size, lengths=lengths, generator=generator)
+        else:
+            sampler = RandomSampler(self.train_dataset, generator=generator)
         return DataLoader(
             self.train_dataset,
             batch_size=batch_size,
-            sampler=RandomSampler(self.train_dataset, generator=generator),
+            sampler=sampler,
             collate_fn=self.data_collator,
             generator=generator,  # else the loader draws its base seed from the global RNG (dropout's)
             num_workers=self.args.dataloader_num_workers,
@@ -115,6 +139,7 @@ class NLITrainer(Trainer):
             },
             "step_log": self.record.step_log,
             "epoch_log": self.record.epoch_log,
+            "forward_probs": self._forward_probs,
         }
         torch.save(state, tmp / CHECKPOINT_STATE)
         failpoint("checkpoint_write")
@@ -150,6 +175,7 @@ class NLITrainer(Trainer):
                 torch.cuda.set_rng_state_all(state["rng"]["cuda"])
             self.record.step_log = state["step_log"]
             self.record.epoch_log = state["epoch_log"]
+            self._forward_probs = state.get("forward_probs")
             self.record.train_predictions = (
                 [g for _, g in predictions.groupby("epoch", sort=True)] if predictions is not None else []
             )
@@ -237,12 +263,19 @@ class NLITrainer(Trainer):
         try:
             for epoch in range(start_epoch, num_epochs):
                 epoch_start = time.perf_counter()
+                if self.mistake_record == "train_forward" and (skip_steps == 0 or self._forward_probs is None):
+                    self._forward_probs = np.full((len(self.train_dataset), 3), np.nan, dtype=np.float32)
                 for step_in_epoch, batch in enumerate(self._epoch_loader(epoch, batch_size)):
                     if step_in_epoch < skip_steps:  # already done before the job was stopped
                         continue
                     batch = {k: v.to(device, non_blocking=True) for k, v in batch.items()}
+                    example_index = batch.pop("example_index", None)
                     step_lr = scheduler.get_last_lr()[0]  # the rate this step uses
-                    loss = self.compute_loss(model, batch)
+                    with autocast(device, args.bf16):
+                        loss, outputs = self.compute_loss(model, batch, return_outputs=True)
+                    if example_index is not None:
+                        probs = torch.softmax(outputs.logits.detach().float(), dim=-1)
+                        self._forward_probs[example_index.cpu().numpy()] = probs.cpu().numpy()
                     loss.backward()
                     grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), args.max_grad_norm)
                     optimizer.step()
@@ -314,6 +347,7 @@ class NLITrainer(Trainer):
                 self.eval_batch_size,
                 self.args.device,
                 desc="validation",
+                bf16=self.args.bf16,
             )
             gold = np.asarray(self.eval_dataset["labels"])
             row |= {
@@ -322,16 +356,21 @@ class NLITrainer(Trainer):
                 "eval_seconds": result.seconds,
             }
         if self.record_train_predictions:
-            result = predict_dataset(
-                self.model,
-                self.train_dataset,
-                self.data_collator,
-                self.eval_batch_size,
-                self.args.device,
-                desc="training-set pass",
-            )
+            if self.mistake_record == "train_forward":
+                probs, seconds = self._forward_probs, 0.0
+            else:
+                result = predict_dataset(
+                    self.model,
+                    self.train_dataset,
+                    self.data_collator,
+                    self.eval_batch_size,
+                    self.args.device,
+                    desc="training-set pass",
+                    bf16=self.args.bf16,
+                )
+                probs, seconds = result.probs, result.seconds
             gold = np.asarray(self.train_dataset["labels"])
-            pred = result.probs.argmax(1)
+            pred = probs.argmax(1)
             self.record.train_predictions.append(
                 pd.DataFrame(
                     {
@@ -339,13 +378,13 @@ class NLITrainer(Trainer):
                         "epoch": epoch + 1,
                         "gold": gold,
                         "pred": pred,
-                        "prob_e": result.probs[:, 0],
-                        "prob_n": result.probs[:, 1],
-                        "prob_c": result.probs[:, 2],
+                        "prob_e": probs[:, 0],
+                        "prob_n": probs[:, 1],
+                        "prob_c": probs[:, 2],
                     }
                 )
             )
-            row |= {"train_mistakes": int((pred != gold).sum()), "mistake_pass_seconds": result.seconds}
+            row |= {"train_mistakes": int((pred != gold).sum()), "mistake_pass_seconds": seconds}
         self.record.epoch_log.append(row)
         self._report(global_step, {k: v for k, v in row.items() if k != "epoch"} | {"epoch": float(epoch + 1)})
         log.info("epoch %d: %s", epoch + 1, {k: round(v, 4) if isinstance(v, float) else v for k, v in row.items()})

@@ -71,6 +71,12 @@ if ! munge -n </dev/null >/dev/null 2>&1; then
   cp /run/munge/munged.pid "$state/munged.pid"
 fi
 
+# slurmd (configless) caches the configuration in /run/slurm/conf; remember to remove it on stop, or every later
+# SLURM client call (Snakemake's SLURM plugin makes some whenever it is imported) waits 9 s for a dead controller
+if [ -L /run/slurm/conf ] && [ ! -e /run/slurm/conf ]; then
+  rm -f /run/slurm/conf  # left by a cluster that was killed rather than stopped
+fi
+[ -e /run/slurm/conf ] || touch "$state/run_slurm_conf.ours"
 export SLURM_CONF="$state/slurm.conf"
 slurmctld -f "$SLURM_CONF" -D >>"$state/log/slurmctld.out" 2>&1 &
 echo $! >"$state/slurmctld.started"

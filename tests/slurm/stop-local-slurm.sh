@@ -13,4 +13,9 @@ if [ -f "$state/munged.pid" ]; then
   rm -f "$state/munged.pid"
 fi
 sleep 1
+if [ -f "$state/run_slurm_conf.ours" ]; then
+  rm -rf /run/slurm/conf
+  rmdir /run/slurm 2>/dev/null
+  rm -f "$state/run_slurm_conf.ours"
+fi
 exit 0
