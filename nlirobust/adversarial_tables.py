@@ -280,9 +280,6 @@ def error_flow_wide(flows: pd.DataFrame) -> pd.DataFrame:
 
 
 # ---- writing --------------------------------------------------------------------------------------------------
-ADVERSARIAL_TABLES: tuple[str, ...] = ("attack_effect", "overall", "subset_metrics", "confusion", "error_flow")
-
-
 def subset_sources(prediction_files: list[str | Path], test_pairs: str | Path, summary_files: list[str | Path]) -> dict:
     """(evaluation set, seed, lr) -> the pairs file whose text defines the subsets: SNLI test, held-out attack sets."""
     attack_dirs = {tuple(attack_key(p).values()): Path(p).parent for p in summary_files}

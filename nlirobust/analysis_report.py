@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pandas as pd
@@ -10,9 +9,6 @@ import pandas as pd
 from nlirobust.error_analysis import frequency_table, llm_comparison
 from nlirobust.run_facts import HYPERPARAMETERS, hardware_table, inference_long, run_kind, runs_long
 from nlirobust.tables import mean_sd, to_markdown, write_table
-
-ANALYSIS_TABLES: tuple[str, ...] = ("error_types", "fixes", "llm_comparison")
-RUN_FACT_TABLES: tuple[str, ...] = ("runs", "hardware", "hyperparameters", "inference")
 
 
 def _model_and_set(path: str | Path, root: str, suffix_parts: int) -> tuple[str, str]:
@@ -95,7 +91,3 @@ def write_run_facts(run_files: list[str | Path], metric_files: list[str | Path],
         **{"examples/s": ("examples_per_second", lambda v: mean_sd(v, digits=0, scale=1.0))},
     ).reset_index()  # fmt: skip
     write_table(inference, to_markdown(summary), out, "inference")
-
-
-def llm_facts(llm_files: list[str | Path]) -> list[dict]:
-    return [json.loads(Path(p).with_suffix(".json").read_text()) for p in llm_files]

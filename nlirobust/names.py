@@ -13,3 +13,18 @@ STAGE_VALIDATION: dict[str, str] = {"snli": "validation", "mnli": "validation_ma
 # What a final fine-tuning epoch trains on: a run's own mistakes, or ambiguous pairs (the reference's section 3).
 MISTAKE_SELECTIONS: tuple[str, ...] = ("all_epochs", "last_epoch", "ever", "forgotten")
 AMBIGUITY_SELECTIONS: tuple[str, ...] = ("chaosnli_max50", "chaosnli_max60", "snli_low_agreement")
+
+# The tables each study writes (results/tables/<study>/<name>.csv and .md), as the rules and the report name them.
+MISTAKE_TABLES: tuple[str, ...] = (
+    "table1_categories",
+    "table2_labels",
+    "table3_combinations",
+    "table4_learning_rates",
+    "table5_categories",
+    "table6_labels",
+    "table7_accuracy",
+    "in_distribution",
+)
+ADVERSARIAL_TABLES: tuple[str, ...] = ("attack_effect", "overall", "subset_metrics", "confusion", "error_flow")
+RUN_FACT_TABLES: tuple[str, ...] = ("runs", "hardware", "hyperparameters", "inference")
+ANALYSIS_TABLES: tuple[str, ...] = ("error_types", "fixes", "llm_comparison")

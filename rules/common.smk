@@ -11,8 +11,12 @@ from pathlib import Path
 from snakemake.utils import validate
 
 from nlirobust.names import (
+    ADVERSARIAL_TABLES,
     AMBIGUITY_SELECTIONS,
+    ANALYSIS_TABLES,
     MISTAKE_SELECTIONS,
+    MISTAKE_TABLES,
+    RUN_FACT_TABLES,
     SPLITS,
     STAGE_VALIDATION,
 )
@@ -224,16 +228,6 @@ FINAL_LRS = [
     lr if lr == "from_schedule" else lr_str(lr)
     for lr in MISTAKES["final_learning_rates"]
 ]
-MISTAKE_TABLES = [
-    "table1_categories",
-    "table2_labels",
-    "table3_combinations",
-    "table4_learning_rates",
-    "table5_categories",
-    "table6_labels",
-    "table7_accuracy",
-    "in_distribution",
-]
 # Accuracy on these is compared before and after final tuning (does the Breaking NLI gain cost anything?).
 IN_DISTRIBUTION_SETS = [
     s for s in ("snli/validation", "mnli/validation_matched") if s in EVAL_SETS
@@ -301,13 +295,6 @@ if set(RETRAIN_ATTACKS) - set(ATTACKS):
         f"config: adversarial.retrain_attacks: {sorted(set(RETRAIN_ATTACKS) - set(ATTACKS))} "
         f"not among adversarial.attacks {ATTACKS}"
     )
-ADVERSARIAL_TABLES = [
-    "attack_effect",
-    "overall",
-    "subset_metrics",
-    "confusion",
-    "error_flow",
-]
 
 
 def attack_dir(attack="{attack}", seed="{seed}", lr="{lr}"):
@@ -365,10 +352,6 @@ if "adversarial" in ANALYSIS_KINDS and not ADVERSARIAL:
     ANALYSIS_KINDS.remove(
         "adversarial"
     )  # no adversarial study configured, so no such models
-
-
-ANALYSIS_TABLES = ["error_types", "fixes", "llm_comparison"]
-RUN_FACT_TABLES = ["runs", "hardware", "hyperparameters", "inference"]
 
 
 def llm_model():
