@@ -11,19 +11,24 @@ from nlirobust.run_facts import HYPERPARAMETERS, hardware_table, inference_long,
 from nlirobust.tables import mean_sd, to_markdown, write_table
 
 
-def _model_and_set(path: str | Path, root: str, suffix_parts: int) -> tuple[str, str]:
-    """('snli/seed1/lr0.001', 'snli/test') from results/<root>/snli/seed1/lr0.001/snli/test[/errors.csv]."""
-    parts = Path(path).as_posix().split(f"results/{root}/")[-1].split("/")
-    parts[-1] = parts[-1].removesuffix(".parquet")
-    core = parts[: len(parts) - suffix_parts] if suffix_parts else parts
-    return "/".join(core[:-2]), "/".join(core[-2:])
+def _model_and_set(path: str | Path, root: str) -> tuple[str, str]:
+    """('snli/seed1/lr0.001', 'snli/test') from results/<root>/snli/seed1/lr0.001/snli/test(.parquet|/errors.csv);
+    the model is '' for results/analysis/llm/snli/test.parquet."""
+    relative = Path(path).as_posix().split(f"results/{root}/")[-1]
+    parts = relative.removesuffix("/errors.csv").removesuffix(".parquet").split("/")
+    return "/".join(parts[:-2]), "/".join(parts[-2:])
 
 
-def write_analysis_tables(sheet_files: list[str | Path], llm_files: list[str | Path], out_dir: str | Path) -> None:
+def write_analysis_tables(
+    sheet_files: list[str | Path],
+    prediction_files: list[str | Path],
+    llm_files: list[str | Path],
+    out_dir: str | Path,
+) -> None:
     """error_types and fixes ranked by frequency, and the model-vs-LLM comparison, as CSV and Markdown."""
     sheets = []
     for path in sheet_files:
-        model, evalset = _model_and_set(path, "analysis", 1)
+        model, evalset = _model_and_set(path, "analysis")
         sheet = pd.read_csv(path, dtype=str, keep_default_na=False)
         sheets.append(sheet.assign(model=model, kind=run_kind(f"results/models/{model}"), evalset=evalset))
     sheets = pd.concat(sheets, ignore_index=True)
@@ -32,12 +37,13 @@ def write_analysis_tables(sheet_files: list[str | Path], llm_files: list[str | P
         table = frequency_table(sheets, column)
         write_table(table, to_markdown(table), out, name)
 
-    llm = {_model_and_set(p, "analysis/llm", 0)[1]: pd.read_parquet(p) for p in llm_files}
+    llm = {_model_and_set(p, "analysis/llm")[1]: pd.read_parquet(p) for p in llm_files}
+    predictions_of = {_model_and_set(p, "predictions"): p for p in prediction_files}
     rows = []
     for (model, evalset), _ in sheets.groupby(["model", "evalset"], sort=True):
         if evalset not in llm:
             continue
-        predictions = pd.read_parquet(f"results/predictions/{model}/{evalset}.parquet")
+        predictions = pd.read_parquet(predictions_of[(model, evalset)])
         rows.append(
             {"kind": run_kind(f"results/models/{model}"), "model": model, "evalset": evalset}
             | llm_comparison(predictions, llm[evalset])

@@ -124,7 +124,8 @@ rule analysis_tables:
         script=script_path("analysis_tables.py"),
         out_dir=lambda wildcards, output: os.path.dirname(output.error_types),
     shell:
-        "python {params.script} --sheets {input.sheets} --llm {input.llm} --out-dir {params.out_dir} > {log} 2>&1"
+        "python {params.script} --sheets {input.sheets} --predictions {input.predictions} --llm {input.llm} "
+        "--out-dir {params.out_dir} > {log} 2>&1"
 
 
 rule run_facts:
