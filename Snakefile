@@ -28,6 +28,7 @@ include: "rules/report.smk"
 
 localrules:
     all,
+    data_overlap,
     initial_tables,
     hypothesis_only_baseline,
     mistake_tables,

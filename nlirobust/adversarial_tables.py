@@ -145,42 +145,97 @@ def subset_tables(
 
 
 # ---- overall and attack effect --------------------------------------------------------------------------------
-def overall_long(metric_files: list[str | Path]) -> pd.DataFrame:
-    """One row per (model, seed, lr, evaluation set): loss, accuracy, examples/s, steps/s."""
+def retrained_on(summary_files: list[str | Path], prediction_files: list[str | Path]) -> dict[tuple, set[str]]:
+    """(seed, lr) -> ids of the SNLI validation pairs some retrained model trained on (masked): the attack sets'
+    `train` parts of every attack a retrained model exists for."""
+    retrained = {prediction_key(p)["model"].removeprefix("retrained:") for p in prediction_files} - {"baseline"}
+    ids: dict[tuple, set[str]] = {}
+    for path in summary_files:
+        key = attack_key(path)
+        if key["attack"] in retrained:
+            train = pd.read_parquet(Path(path).parent / "train.parquet", columns=["original_id"])
+            ids.setdefault((key["seed"], key["lr"]), set()).update(train["original_id"].astype(str))
+    return ids
+
+
+def overall_long(
+    metric_files: list[str | Path],
+    prediction_files: list[str | Path] = (),
+    trained_on: dict[tuple, set[str]] | None = None,
+    leakage: str = "exclude",
+) -> pd.DataFrame:
+    """One row per (model, seed, lr, evaluation set): loss, accuracy, examples/s, steps/s.
+
+    SNLI validation is where the attack sets come from: the retrained model trained on masked copies of some of its
+    pairs (`trained_on`). Unless `leakage` is report, every model is scored there without those pairs (so the
+    baseline and the retrained model still answer the same items); `trained_on` counts them either way.
+    """
+    frames = {tuple(prediction_key(p).values()): p for p in prediction_files}
     rows = []
     for path in metric_files:
+        key = prediction_key(path)
         metrics = json.loads(Path(path).read_text())
-        rows.append(
-            prediction_key(path)
-            | {k: metrics.get(k) for k in ("examples", "accuracy", "loss", "examples_per_second", "steps_per_second")}
-        )
+        row = key | {
+            k: metrics.get(k) for k in ("examples", "accuracy", "loss", "examples_per_second", "steps_per_second")
+        }
+        row["trained_on"] = 0
+        row["trained_on_excluded"] = False
+        overlap = (trained_on or {}).get((key["seed"], key["lr"]), set())
+        if key["evalset"] == "snli/validation" and overlap:
+            predictions = pd.read_parquet(frames[tuple(key.values())])
+            inside = predictions["id"].astype(str).isin(overlap)
+            row["trained_on"] = int(inside.sum())
+            if leakage != "report":
+                kept = predictions[~inside]
+                row |= {
+                    "examples": len(kept),
+                    "accuracy": float((kept["gold"] == kept["pred"]).mean()),
+                    "loss": float(kept["loss"].mean()),
+                    "trained_on_excluded": True,
+                }
+        rows.append(row)
     return pd.DataFrame(rows)
 
 
-def overall_wide(long: pd.DataFrame, prediction_files: list[str | Path]) -> pd.DataFrame:
-    """Evaluation sets x models: mean ± sd over seeds, and an exact McNemar test against the baseline."""
+def overall_wide(
+    long: pd.DataFrame, prediction_files: list[str | Path], trained_on: dict[tuple, set[str]] | None = None
+) -> pd.DataFrame:
+    """Evaluation sets x models: mean ± sd over seeds, and an exact McNemar test against the baseline (pooled over
+    seeds). Scored on the pairs `overall_long` kept; a cell on pairs the retrained model trained on ends in ' †'."""
     frames = {tuple(prediction_key(p).values()): p for p in prediction_files}
     rows = []
     for (evalset, lr, model), part in long.groupby(["evalset", "lr", "model"], sort=True):
+        excluded = bool(part["trained_on_excluded"].any())
+        contaminated = model != "baseline" and not excluded and int(part["trained_on"].max()) > 0
         row = {
             "Evaluation set": evalset,
             "lr": lr,
             "Model": model,
+            "Pairs (per seed)": mean_sd(part["examples"], digits=0, scale=1.0),
             "Loss": mean_sd(part["loss"], digits=3, scale=1.0),
-            "Accuracy (%)": percent(part["accuracy"]),
+            "Accuracy (%)": percent(part["accuracy"]) + (" †" if contaminated else ""),
             "Examples/s": mean_sd(part["examples_per_second"], digits=0, scale=1.0),
             "Steps/s": mean_sd(part["steps_per_second"], digits=1, scale=1.0),
-            "Fixed / broken vs baseline": "",
+            "Fixed / broken vs baseline (pooled)": "",
             "McNemar p": "",
+            "Pairs the retrained model trained on": (
+                f"{int(part['trained_on'].max())} " + ("left out" if excluded else "included †")
+                if int(part["trained_on"].max())
+                else ""
+            ),
         }
         if model != "baseline":
             fixed = broken = 0
             for seed in part["seed"]:
                 base = pd.read_parquet(frames[("baseline", seed, lr, evalset)])
                 new = pd.read_parquet(frames[(model, seed, lr, evalset)])
+                if excluded:
+                    left_out = (trained_on or {}).get((seed, lr), set())
+                    base = base[~base["id"].astype(str).isin(left_out)]
+                    new = new[~new["id"].astype(str).isin(left_out)]
                 test = mcnemar_exact((base["gold"] == base["pred"]).to_numpy(), (new["gold"] == new["pred"]).to_numpy())
                 fixed, broken = fixed + test["fixed"], broken + test["broken"]
-            row["Fixed / broken vs baseline"] = f"{fixed} / {broken}"
+            row["Fixed / broken vs baseline (pooled)"] = f"{fixed} / {broken}"
             row["McNemar p"] = f"{mcnemar_p(fixed, broken):.3g}"
         rows.append(row)
     return pd.DataFrame(rows)
@@ -239,44 +294,54 @@ def attack_effect_wide(long: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def subset_metrics_wide(metrics: pd.DataFrame) -> pd.DataFrame:
-    """(evaluation set, subset, model, class) rows: precision, recall, F1 in percent (mean ± sd), support."""
+def too_few(pairs: float) -> str:
+    return f"too few to read (n={pairs:.0f})"
+
+
+def subset_metrics_wide(metrics: pd.DataFrame, min_pairs: int = 30) -> pd.DataFrame:
+    """(evaluation set, subset, model, class) rows: precision, recall, F1 in percent (mean ± sd over seeds) and the
+    class's pairs per seed; a class with fewer than `min_pairs` pairs a seed gets no percentages, only its count."""
     keys = ["evalset", "subset", "model", "lr", "class"]
     grouped = metrics.groupby(keys, sort=False)
-    table = grouped.agg(support=("support", "mean")).reset_index()
+    table = grouped.agg(support=("support", "mean"), seeds=("seed", "nunique")).reset_index()
+    few = table["support"] < min_pairs
     for name in ("precision", "recall", "f1"):
         table[name] = grouped[name].apply(percent).to_numpy()
+        table.loc[few, name] = table.loc[few, "support"].map(too_few)
     table["support"] = table["support"].round().astype(int)
-    return table[keys + ["precision", "recall", "f1", "support"]]
+    table = table.rename(columns={"support": "pairs (per seed)"})
+    return table[keys + ["precision", "recall", "f1", "pairs (per seed)", "seeds"]]
 
 
 def confusion_wide(confusion: pd.DataFrame) -> pd.DataFrame:
-    """(evaluation set, subset, model, gold) rows x predicted label, counts summed over seeds."""
-    table = (
-        confusion.groupby(["evalset", "subset", "model", "lr", "gold", "pred"], sort=False)["count"]
-        .sum()
-        .unstack("pred")
-        .reset_index()
+    """(evaluation set, subset, model, gold) rows x predicted label, counts pooled (summed) over seeds."""
+    keys = ["evalset", "subset", "model", "lr"]
+    seeds = confusion.groupby(keys, sort=False)["seed"].nunique().rename("seeds (pooled)")
+    table = (confusion.groupby([*keys, "gold", "pred"], sort=False)["count"].sum().unstack("pred").reset_index()).merge(
+        seeds.reset_index(), on=keys
     )
-    return table[["evalset", "subset", "model", "lr", "gold", *LABEL_NAMES]]
+    return table[[*keys, "gold", *LABEL_NAMES, "seeds (pooled)"]]
 
 
-def error_flow_wide(flows: pd.DataFrame) -> pd.DataFrame:
-    """Counts summed over seeds; shares of all errors either model made, and fixed as a share of the baseline's."""
-    table = (
-        flows.groupby(["evalset", "subset", "model", "lr"], sort=False)[
-            ["pairs", "baseline_errors", "fixed", "introduced", "remaining"]
-        ]
-        .sum()
-        .reset_index()
-    )
+def error_flow_wide(flows: pd.DataFrame, min_pairs: int = 30) -> pd.DataFrame:
+    """Counts pooled (summed) over seeds; shares of all errors either model made, and fixed as a share of the
+    baseline's. A subset with fewer than `min_pairs` pairs a seed gets its counts but no shares."""
+    keys = ["evalset", "subset", "model", "lr"]
+    grouped = flows.groupby(keys, sort=False)
+    table = grouped[["pairs", "baseline_errors", "fixed", "introduced", "remaining"]].sum().reset_index()
+    table.insert(len(keys), "seeds (pooled)", grouped["seed"].nunique().to_numpy())
     errors = (table["fixed"] + table["introduced"] + table["remaining"]).replace(0, np.nan)
     for name in ("fixed", "introduced", "remaining"):
         table[f"{name} (%)"] = (100 * table[name] / errors).round(1)
     table["fixed of baseline errors (%)"] = (100 * table["fixed"] / table["baseline_errors"].replace(0, np.nan)).round(
         1
     )
-    return table
+    per_seed = table["pairs"] / table["seeds (pooled)"]
+    shares = [c for c in table.columns if c.endswith("(%)")]
+    table[shares] = table[shares].astype(object)
+    for name in shares:
+        table.loc[per_seed < min_pairs, name] = per_seed[per_seed < min_pairs].map(too_few)
+    return table.rename(columns={"pairs": "pairs (pooled)"})
 
 
 # ---- writing --------------------------------------------------------------------------------------------------
@@ -303,6 +368,8 @@ def write_adversarial_tables(
     test_pairs: str | Path,
     words: dict,
     out_dir: str | Path,
+    min_pairs: int = 30,
+    leakage: str = "exclude",
 ) -> None:
     """Every table of the study as `{name}.csv` (long data) and `{name}.md` (mean ± sd over seeds, per lr)."""
     from nlirobust.tables import to_markdown, write_table
@@ -311,11 +378,12 @@ def write_adversarial_tables(
     effect = attack_effect_long(summary_files, metric_files)
     write_table(effect, to_markdown(attack_effect_wide(effect)), out, "attack_effect")
 
-    overall = overall_long(metric_files)
-    write_table(overall, to_markdown(overall_wide(overall, prediction_files)), out, "overall")
+    trained_on = retrained_on(summary_files, prediction_files)
+    overall = overall_long(metric_files, prediction_files, trained_on, leakage)
+    write_table(overall, to_markdown(overall_wide(overall, prediction_files, trained_on)), out, "overall")
 
     sources = subset_sources(prediction_files, test_pairs, summary_files)
     metrics, confusion, flows = subset_tables(prediction_files, sources, words)
-    write_table(metrics, to_markdown(subset_metrics_wide(metrics)), out, "subset_metrics")
+    write_table(metrics, to_markdown(subset_metrics_wide(metrics, min_pairs)), out, "subset_metrics")
     write_table(confusion, to_markdown(confusion_wide(confusion)), out, "confusion")
-    write_table(flows, to_markdown(error_flow_wide(flows)), out, "error_flow")
+    write_table(flows, to_markdown(error_flow_wide(flows, min_pairs)), out, "error_flow")

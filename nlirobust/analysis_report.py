@@ -37,6 +37,15 @@ def write_analysis_tables(
         table = frequency_table(sheets, column)
         write_table(table, to_markdown(table), out, name)
 
+    if not llm_files:  # analysis.llm left out of the config: the comparison table says so instead of failing
+        note = pd.DataFrame({"llm_comparison": ["not run: no LLM configured (analysis.llm is not in the config)"]})
+        write_table(
+            note,
+            "No LLM comparison: `analysis.llm` is not in the config, so no LLM was asked.\n",
+            out,
+            "llm_comparison",
+        )
+        return
     llm = {_model_and_set(p, "analysis/llm")[1]: pd.read_parquet(p) for p in llm_files}
     predictions_of = {_model_and_set(p, "predictions"): p for p in prediction_files}
     rows = []

@@ -42,7 +42,9 @@ def write_mistake_tables(args: Namespace) -> None:
         write_table(
             delta,
             markdown_blocks(
-                delta, ["selection", "final_lr", "lr"], lambda p, by=by: mt.mistakes_delta_wide(p, recipes, by)
+                delta.assign(final_lr=mt.final_lr_roles(delta)),
+                ["selection", "final_lr", "lr"],
+                lambda p, by=by: mt.mistakes_delta_wide(p, recipes, by),
             ),
             out,
             after_name,
@@ -57,9 +59,13 @@ def write_mistake_tables(args: Namespace) -> None:
             | {
                 "learning_rate": facts["learning_rate_used"],
                 "examples": facts["train_examples"],
+                "overlap": facts.get("overlap", {}),
             }
         )
     final_runs = pd.DataFrame(final_runs)
+    overlap = final_runs.pop("overlap")
+    final_runs["overlap_dropped"] = [o.get("dropped", 0) for o in overlap]
+    final_runs["overlap_kept"] = [o.get("kept_overlapping", 0) for o in overlap]
     write_table(final_runs, to_markdown(mt.learning_rates_wide(final_runs, recipes)), out, "table4_learning_rates")
 
     before_files = {(r["recipe"], r["seed"], r["lr"]): p for p in args.breaking_before for r in [parse_run(p)]}
@@ -73,7 +79,11 @@ def write_mistake_tables(args: Namespace) -> None:
         "Improvement in points, every final-tuning choice side by side (mean over seeds):\n\n"
         + to_markdown(mt.improvement_side_by_side(change, recipes))
         + "\n"
-        + markdown_blocks(change, ["selection", "final_lr", "lr"], lambda p: mt.accuracy_change_wide(p, recipes)),
+        + markdown_blocks(
+            change.assign(final_lr=mt.final_lr_roles(change)),
+            ["selection", "final_lr", "lr"],
+            lambda p: mt.accuracy_change_wide(p, recipes),
+        ),
         out,
         "table7_accuracy",
     )
@@ -87,9 +97,24 @@ def write_mistake_tables(args: Namespace) -> None:
         suffixes=("_after", "_before"),
     )
     in_dist["change_points"] = 100 * (in_dist["accuracy_after"] - in_dist["accuracy_before"])
+    # how many tuning pairs also sat in this evaluation set: dropped before tuning (leakage: exclude) or kept
+    by_set = {
+        (r.recipe, r.seed, r.lr, r.selection, r.final_lr): o.get("by_set", {})
+        for r, o in zip(final_runs.itertuples(), overlap, strict=True)
+    }
+    in_dist["overlap_pairs"] = [
+        by_set.get((r.recipe, r.seed, r.lr, r.selection, r.final_lr), {}).get(r.evalset, 0)
+        for r in in_dist.itertuples()
+    ]
+    kept = {key for key, o in zip(by_set, overlap, strict=True) if o.get("kept_overlapping", 0)}
+    in_dist["overlap_kept"] = [
+        (r.recipe, r.seed, r.lr, r.selection, r.final_lr) in kept and r.overlap_pairs > 0 for r in in_dist.itertuples()
+    ]
     write_table(
         in_dist,
-        markdown_blocks(in_dist, ["selection", "final_lr", "lr"], _in_distribution_wide),
+        markdown_blocks(
+            in_dist.assign(final_lr=mt.final_lr_roles(in_dist)), ["selection", "final_lr", "lr"], _in_distribution_wide
+        ),
         out,
         "in_distribution",
     )
@@ -97,10 +122,24 @@ def write_mistake_tables(args: Namespace) -> None:
 
 def _in_distribution_wide(part: pd.DataFrame) -> pd.DataFrame:
     grouped = part.groupby(["recipe", "evalset"], sort=False)
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             "Before (%)": grouped["accuracy_before"].apply(mt.percent),
             "After (%)": grouped["accuracy_after"].apply(mt.percent),
             "Change (points)": grouped["change_points"].apply(mt.points),
+            "Tuning pairs also in this set": grouped.apply(_overlap_note, include_groups=False),
         }
     ).reset_index()
+    contaminated = grouped["overlap_kept"].any().to_numpy()
+    table.loc[contaminated, "After (%)"] = table.loc[contaminated, "After (%)"] + " †"
+    return table
+
+
+def _overlap_note(part: pd.DataFrame) -> str:
+    """'' when none; 'N dropped' (leakage: exclude); '† N kept: tuned on pairs it is scored on' (report)."""
+    pairs = int(part["overlap_pairs"].max())
+    if not pairs:
+        return ""
+    if part["overlap_kept"].any():
+        return f"† {pairs} kept: tuned on pairs it is scored on"
+    return f"{pairs} dropped before tuning"

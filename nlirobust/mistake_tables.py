@@ -27,6 +27,25 @@ def final_key(path: str | Path) -> dict:
     return {"selection": parts[i + 1], "final_lr": parts[i + 2].removeprefix("final_lr")}
 
 
+def final_lr_roles(frame: pd.DataFrame) -> pd.Series:
+    """How tables name a final learning rate: the rate itself when every recipe has the same rates (a grid); else,
+    with one list per recipe (the reference's Table 4), `configured` (or `configured 1`, `2`, ... from the largest)
+    and `from_schedule`, so each recipe's own rate lands in one column and Table 4 says which it was."""
+    if frame.empty or "final_lr" not in frame.columns:
+        return pd.Series(dtype=object, index=frame.index)
+    rates = frame.groupby("recipe")["final_lr"].agg(lambda v: frozenset(v.dropna()))
+    if rates.nunique() <= 1:
+        return frame["final_lr"]
+
+    def role(recipe: str, final_lr: str) -> str:
+        if final_lr == "from_schedule":
+            return final_lr
+        fixed = sorted((r for r in rates[recipe] if r != "from_schedule"), key=float, reverse=True)
+        return "configured" if len(fixed) == 1 else f"configured {fixed.index(final_lr) + 1}"
+
+    return pd.Series([role(r, f) for r, f in zip(frame["recipe"], frame["final_lr"], strict=True)], index=frame.index)
+
+
 def breaking_mistakes_long(prediction_files: list[str | Path], by: str) -> pd.DataFrame:
     """Mistakes per run and group (`by` = 'category' or 'label'), with a Total row per run."""
     rows = []
@@ -140,6 +159,7 @@ def accuracy_change_wide(long: pd.DataFrame, recipes: list[str], alpha: float = 
 
 def improvement_side_by_side(long: pd.DataFrame, recipes: list[str]) -> pd.DataFrame:
     """Recipes x (selection, final lr): Breaking NLI improvement in points, so selections compare at a glance."""
+    long = long.assign(final_lr=final_lr_roles(long))
     table = (
         long.groupby(["recipe", "lr", "selection", "final_lr"])["improvement_points"]
         .mean()
@@ -173,6 +193,7 @@ def combinations_wide(long: pd.DataFrame, recipes: list[str]) -> pd.DataFrame:
 
 def learning_rates_wide(final_runs: pd.DataFrame, recipes: list[str]) -> pd.DataFrame:
     """Table 4: the learning rate each final fine-tuning run used, per recipe (from_schedule resolved)."""
+    final_runs = final_runs.assign(final_lr=final_lr_roles(final_runs))
     table = final_runs.groupby(["selection", "final_lr", "recipe"])["learning_rate"].mean().unstack("recipe")
     table = table.reindex(columns=[r for r in recipes if r in table.columns])
     return table.map(lambda v: "" if np.isnan(v) else f"{v:.3g}").reset_index()

@@ -89,14 +89,21 @@ def select_mistakes(train_predictions: pd.DataFrame, rule: str) -> set[str]:
     raise ValueError(f"unknown selection {rule!r}; expected one of {', '.join(MISTAKE_SELECTIONS)}")
 
 
-def select_ambiguous(pairs: pd.DataFrame, rule: str) -> pd.DataFrame:
-    """ChaosNLI pairs whose most chosen label has at most 50 / 60 of 100 votes, or SNLI pairs with <= 3 of 5."""
+def select_ambiguous(pairs: pd.DataFrame, rule: str, max_agreeing: int = 3) -> pd.DataFrame:
+    """ChaosNLI pairs whose most chosen label has at most 50 / 60 of 100 votes; or pairs labelled by 5 original
+    annotators of which at most `max_agreeing` chose the most chosen label (ChaosNLI's `old_labels`, or SNLI's own
+    `annotator_labels`: pairs with a single label say nothing about agreement and are never chosen)."""
     if rule == "chaosnli_max50":
         return pairs[pairs["max_share"] <= 50]
     if rule == "chaosnli_max60":
         return pairs[pairs["max_share"] <= 60]
     if rule == "snli_low_agreement":
-        return pairs[pairs["old_agreement"] <= 3]
+        if "max_agreeing" not in pairs.columns:
+            raise ValueError(
+                "snli_low_agreement needs annotator labels: ChaosNLI's old_labels or SNLI's annotator_labels "
+                "(the original jsonl files; the hub copy drops them)"
+            )
+        return pairs[(pairs["annotators"] == 5) & (pairs["max_agreeing"] <= max_agreeing)]
     raise ValueError(f"unknown ambiguity selection {rule!r}; expected one of {', '.join(AMBIGUITY_SELECTIONS)}")
 
 

@@ -7,6 +7,8 @@ SPLITS: dict[str, tuple[str, ...]] = {
     "breaking_nli": ("test",),
     "chaosnli": ("snli", "mnli_m"),
 }
+# Splits a data set may lack: prepared only when an evaluation set names them (MNLI without its mismatched part).
+OPTIONAL_SPLITS: dict[str, tuple[str, ...]] = {"mnli": ("validation_mismatched",)}
 # The validation split evaluated after every epoch of a stage trained on each data set.
 STAGE_VALIDATION: dict[str, str] = {"snli": "validation", "mnli": "validation_matched"}
 
@@ -28,3 +30,21 @@ MISTAKE_TABLES: tuple[str, ...] = (
 ADVERSARIAL_TABLES: tuple[str, ...] = ("attack_effect", "overall", "subset_metrics", "confusion", "error_flow")
 RUN_FACT_TABLES: tuple[str, ...] = ("runs", "hardware", "hyperparameters", "inference")
 ANALYSIS_TABLES: tuple[str, ...] = ("error_types", "fixes", "llm_comparison")
+
+# Settings of `training:` that change how fast a job runs or what it logs, never what it computes: changing one
+# must not retrain anything (rules pass them untracked) and must not void a checkpoint (the fingerprint skips them).
+SPEED_ONLY_SETTINGS: tuple[str, ...] = (
+    "eval_batch_size",
+    "logging_steps",
+    "report_to",
+    "tokenization_cache",
+    "threads",
+)
+
+
+def lr_name(lr: float | str) -> str:
+    """A learning rate as it appears in run paths: the shortest text that reads back as the same float.
+
+    5e-05, 0.0015, 2.7e-07; two different rates never share a name (1e-4 is 0.0001, 1.000001e-4 is 0.0001000001).
+    """
+    return repr(float(lr))

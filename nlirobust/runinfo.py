@@ -50,3 +50,19 @@ def file_digest(path: str | Path) -> str:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def path_digest(path: str | Path) -> str:
+    """sha256 of what is at `path`: a file's bytes, or every file below a folder (relative names and bytes).
+
+    Anything else (a hub id) is taken by its name, the only thing known about it before it is downloaded.
+    """
+    path = Path(path)
+    if path.is_file():
+        return file_digest(path)
+    if path.is_dir():
+        digest = hashlib.sha256()
+        for member in sorted(p for p in path.rglob("*") if p.is_file()):
+            digest.update(member.relative_to(path).as_posix().encode() + b"\0" + file_digest(member).encode())
+        return digest.hexdigest()
+    return f"name:{path}"

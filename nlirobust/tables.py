@@ -50,6 +50,31 @@ def epoch_long(epoch_logs: list[str | Path]) -> pd.DataFrame:
     return frame
 
 
+EPOCH_COLUMNS: tuple[str, ...] = (
+    "recipe",
+    "seed",
+    "lr",
+    "epoch",
+    "train_loss",
+    "eval_loss",
+    "eval_accuracy",
+    "train_mistakes",
+    "train_seconds",
+    "mistake_pass_seconds",
+)
+
+
+def epoch_view(epochs: pd.DataFrame) -> pd.DataFrame:
+    """The per-epoch table as shown: measurements to 4 decimals, the learning rate as its run name (5e-05, never 0)."""
+    from nlirobust.names import lr_name
+
+    view = epochs[[c for c in EPOCH_COLUMNS if c in epochs.columns]].copy()
+    measured = [c for c in view.columns if c not in ("recipe", "seed", "lr", "epoch")]
+    view[measured] = view[measured].round(4)
+    view["lr"] = view["lr"].map(lr_name)
+    return view
+
+
 def mean_sd(values: pd.Series, digits: int = 1, scale: float = 100.0, signed: bool = False) -> str:
     """'87.3 ± 0.4' over seeds ('87.3' for a single seed); `signed` writes the mean as '+1.2'."""
     values = values.astype(float) * scale
@@ -59,9 +84,32 @@ def mean_sd(values: pd.Series, digits: int = 1, scale: float = 100.0, signed: bo
     return f"{values.mean():{sign}.{digits}f} ± {values.std(ddof=1):.{digits}f}"
 
 
+def mark_kept_overlap(long: pd.DataFrame, run_files: list[str | Path]) -> pd.DataFrame:
+    """`overlap_kept`: the run trained on pairs of this evaluation set and kept them (leakage: report)."""
+    kept = set()
+    for path in run_files:
+        overlap = json.loads(Path(path).read_text()).get("overlap", {})
+        if overlap.get("kept_overlapping"):
+            run = parse_run(path)
+            kept |= {(run["recipe"], run["seed"], run["lr"], s) for s, n in overlap["by_set"].items() if n}
+    return long.assign(
+        overlap_kept=[(r.recipe, r.seed, r.lr, r.evalset) in kept for r in long.itertuples()] if len(long) else []
+    )
+
+
 def accuracy_wide(long: pd.DataFrame, recipes: list[str] | None = None) -> pd.DataFrame:
-    """Recipes x evaluation sets, accuracy in percent as mean ± sd over seeds, one block per learning rate."""
-    table = long.groupby(["recipe", "lr", "evalset"])["accuracy"].apply(mean_sd).unstack("evalset").reset_index()
+    """Recipes x evaluation sets, accuracy in percent as mean ± sd over seeds, one block per learning rate.
+
+    A cell whose model trained on pairs of that set (kept under leakage: report) ends in ' †'."""
+    if "overlap_kept" not in long.columns:
+        long = long.assign(overlap_kept=False)
+    table = (
+        long.groupby(["recipe", "lr", "evalset"])[["accuracy", "overlap_kept"]]
+        .apply(lambda part: mean_sd(part["accuracy"]) + (" †" if part["overlap_kept"].any() else ""))
+        .unstack("evalset")
+        .reset_index()
+    )
+    table.columns.name = None
     if recipes:
         table["recipe"] = pd.Categorical(table["recipe"], categories=recipes, ordered=True)
         table = table.sort_values(["lr", "recipe"])

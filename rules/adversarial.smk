@@ -16,8 +16,8 @@ rule sample_adversarial_pairs:
         per_class=ADVERSARIAL["per_class"] if ADVERSARIAL else 0,
         heldout=ADVERSARIAL["heldout_fraction"] if ADVERSARIAL else 0,
     shell:
-        "python {params.script} --pairs {input} --per-class {params.per_class} "
-        "--heldout-fraction {params.heldout} --seed {wildcards.seed} --out {output} > {log} 2>&1"
+        "python {params.script:q} --pairs {input:q} --per-class {params.per_class} "
+        "--heldout-fraction {params.heldout} --seed {wildcards.seed} --out {output:q} > {log:q} 2>&1"
 
 
 rule attack_baseline:
@@ -48,8 +48,8 @@ rule attack_baseline:
             else ""
         ),
     shell:
-        "python {params.script} --model {input.model} --sample {input.sample} --method {wildcards.attack} "
-        "--seed {wildcards.seed} --threads {threads} {params.options} --out-dir {params.out_dir} > {log} 2>&1"
+        "python {params.script:q} --model {input.model:q} --sample {input.sample:q} --method {wildcards.attack} "
+        "--seed {wildcards.seed} --threads {threads} {params.options} --out-dir {params.out_dir:q} > {log:q} 2>&1"
 
 
 rule adversarial_training_data:
@@ -68,8 +68,8 @@ rule adversarial_training_data:
     params:
         script=script_path("adversarial_training_data.py"),
     shell:
-        "python {params.script} --train {input.train} --attack-train {input.attack_train} "
-        "--out {output} > {log} 2>&1"
+        "python {params.script:q} --train {input.train:q} --attack-train {input.attack_train:q} "
+        "--out {output:q} > {log:q} 2>&1"
 
 
 rule retrain_adversarial:
@@ -77,6 +77,7 @@ rule retrain_adversarial:
         model=adversarial_retrain_start,
         train=f"{attack_dir()}/retrain_data.parquet",
         validation=prepared("snli", "validation"),
+        scored=scored_sets(),
     output:
         model=directory(f"{retrained_dir()}/model"),
         train_log=f"{retrained_dir()}/train_log.csv",
@@ -99,11 +100,12 @@ rule retrain_adversarial:
             epochs=(ADVERSARIAL or {}).get("retrain_epochs")
             or config["training"]["epochs"]
         ),
+        speed=training_speed_flags(),
     shell:
-        "python {params.script} --model_in {input.model} --train_file {input.train} "
-        "--validation_file {input.validation} --output_dir {params.out_dir} "
-        "--checkpoint_dir {params.checkpoints} --seed {wildcards.seed} --learning_rate {wildcards.lr} "
-        "--record_train_predictions False --threads {threads} {params.flags} > {log} 2>&1"
+        "python {params.script:q} --model_in {input.model:q} --train_file {input.train:q} "
+        "--validation_file {input.validation:q} --scored_files {input.scored:q} --output_dir {params.out_dir:q} "
+        "--checkpoint_dir {params.checkpoints:q} --seed {wildcards.seed} --learning_rate {wildcards.lr} "
+        "--record_train_predictions False --threads {threads} {params.flags} {params.speed} > {log:q} 2>&1"
 
 
 rule evaluate_attack_set:
@@ -131,14 +133,14 @@ rule evaluate_attack_set:
     params:
         script=script_path("evaluate_model.py"),
         out_prefix="results/predictions/{model}/attack/{attack}",
-        batch_size=config["training"].get("eval_batch_size", 128),
         max_length=config["model"]["max_length"],
-        speed=evaluation_flags(),
+        options=evaluation_flags(),
+        speed=evaluation_speed_flags(),
     shell:
-        "python {params.script} --model {input.model} {params.speed} "
-        "--set attack/{wildcards.attack}/train {input.train} {params.out_prefix}/train "
-        "--set attack/{wildcards.attack}/heldout {input.heldout} {params.out_prefix}/heldout "
-        "--batch-size {params.batch_size} --max-length {params.max_length} --threads {threads} > {log} 2>&1"
+        "python {params.script:q} --model {input.model:q} {params.options} {params.speed} "
+        "--set attack/{wildcards.attack}/train {input.train:q} {params.out_prefix:q}/train "
+        "--set attack/{wildcards.attack}/heldout {input.heldout:q} {params.out_prefix:q}/heldout "
+        "--max-length {params.max_length} --threads {threads} > {log:q} 2>&1"
 
 
 rule adversarial_tables:
@@ -178,10 +180,12 @@ rule adversarial_tables:
                 }
             )
         ),
+        min_pairs=MIN_PAIRS,
+        leakage=LEAKAGE,
     shell:
-        "python {params.script} --summaries {input.summaries} --metrics {input.metrics} "
-        "--predictions {input.predictions} --test-pairs {input.test_pairs} --words {params.words} "
-        "--out-dir {params.out_dir} > {log} 2>&1"
+        "python {params.script:q} --summaries {input.summaries:q} --metrics {input.metrics:q} "
+        "--predictions {input.predictions:q} --test-pairs {input.test_pairs:q} --words {params.words} "
+        "--min-pairs {params.min_pairs} --leakage {params.leakage} --out-dir {params.out_dir:q} > {log:q} 2>&1"
 
 
 rule adversarial_plots:
@@ -200,4 +204,4 @@ rule adversarial_plots:
     params:
         script=script_path("adversarial_plots.py"),
     shell:
-        "python {params.script} --error-flow {input} --out {output} > {log} 2>&1"
+        "python {params.script:q} --error-flow {input:q} --out {output:q} > {log:q} 2>&1"

@@ -16,12 +16,12 @@ rule build_embedded_llm:
         script=script_path("build_embedded_llm.py"),
         seed=config.get("embedded", {}).get("seed", 0),
     shell:
-        "python {params.script} --train {input} --seed {params.seed} --out-dir {output} > {log} 2>&1"
+        "python {params.script:q} --train {input:q} --seed {params.seed} --out-dir {output:q} > {log:q} 2>&1"
 
 
 rule llm_predictions:
     input:
-        model=llm_model() if ANALYSIS else [],
+        model=llm_model() if LLM else [],
         pairs=prepared("{dataset}", "{split}"),
     output:
         predictions="results/analysis/llm/{dataset}/{split}.parquet",
@@ -38,25 +38,21 @@ rule llm_predictions:
     params:
         script=script_path("llm_predictions.py"),
         options=(
-            f"--backend {ANALYSIS['llm']['backend']} --batch-size {ANALYSIS['llm']['batch_size']}"
-            + (
-                f" --max-examples {ANALYSIS['llm']['max_examples']}"
-                if ANALYSIS["llm"]["max_examples"]
-                else ""
-            )
-            if ANALYSIS
+            f"--backend {LLM['backend']} --batch-size {LLM['batch_size']}"
+            + (f" --max-examples {LLM['max_examples']}" if LLM["max_examples"] else "")
+            if LLM
             else ""
         ),
     shell:
-        "python {params.script} --model {input.model} --pairs {input.pairs} {params.options} "
-        "--threads {threads} --out {output.predictions} > {log} 2>&1"
+        "python {params.script:q} --model {input.model:q} --pairs {input.pairs:q} {params.options} "
+        "--threads {threads} --out {output.predictions:q} > {log:q} 2>&1"
 
 
 rule error_spreadsheet:
     input:
         predictions="results/predictions/{model}/{dataset}/{split}.parquet",
         pairs=prepared("{dataset}", "{split}"),
-        llm="results/analysis/llm/{dataset}/{split}.parquet",
+        llm=lambda wc: llm_predictions_of(wc.dataset, wc.split),
     output:
         # update(): a person's edits in the file are merged, never deleted before the job runs
         update("results/analysis/{model}/{dataset}/{split}/errors.csv"),
@@ -69,9 +65,12 @@ rule error_spreadsheet:
         lexicon=shlex.quote(json.dumps(config["lexicon"])),
         rows=(ANALYSIS or {}).get("spreadsheet_rows", 50),
         stratify="" if (ANALYSIS or {}).get("stratify", True) else "--no-stratify",
+        llm=lambda wildcards, input: (
+            f"--llm {shlex.quote(input.llm[0])}" if input.llm else ""
+        ),
     shell:
-        "python {params.script} --predictions {input.predictions} --pairs {input.pairs} --llm {input.llm} "
-        "--lexicon {params.lexicon} --rows {params.rows} {params.stratify} --out {output} > {log} 2>&1"
+        "python {params.script:q} --predictions {input.predictions:q} --pairs {input.pairs:q} {params.llm} "
+        "--lexicon {params.lexicon} --rows {params.rows} {params.stratify} --out {output:q} > {log:q} 2>&1"
 
 
 rule hidden_state_map:
@@ -97,19 +96,23 @@ rule hidden_state_map:
         max_errors=(ANALYSIS or {}).get("projection_errors", 1500),
         max_correct=(ANALYSIS or {}).get("projection_correct", 500),
         max_length=config["model"]["max_length"],
-        batch_size=config["training"].get("eval_batch_size", 128),
+        batch_size=Untracked(str(config["training"].get("eval_batch_size", 128))),
     shell:
-        "python {params.script} --model {input.model} --predictions {input.predictions} --pairs {input.pairs} "
+        "python {params.script:q} --model {input.model:q} --predictions {input.predictions:q} --pairs {input.pairs:q} "
         "--max-errors {params.max_errors} --max-correct {params.max_correct} --batch-size {params.batch_size} "
         "--max-length {params.max_length} --threads {threads} --title '{wildcards.model} on {wildcards.dataset}/{wildcards.split}' "
-        "--out {output.points} --out-pca {output.pca} --out-tsne {output.tsne} > {log} 2>&1"
+        "--out {output.points:q} --out-pca {output.pca:q} --out-tsne {output.tsne:q} > {log:q} 2>&1"
 
 
 rule analysis_tables:
     input:
         sheets=analysis_outputs("results/analysis/{model}/{evalset}/errors.csv"),
         predictions=analysis_outputs("results/predictions/{model}/{evalset}.parquet"),
-        llm=[f"results/analysis/llm/{evalset}.parquet" for evalset in ANALYSIS_SETS],
+        llm=[
+            p
+            for evalset in ANALYSIS_SETS
+            for p in llm_predictions_of(*evalset.split("/"))
+        ],
     output:
         **{name: f"results/tables/analysis/{name}.csv" for name in ANALYSIS_TABLES},
         **{
@@ -124,8 +127,8 @@ rule analysis_tables:
         script=script_path("analysis_tables.py"),
         out_dir=lambda wildcards, output: os.path.dirname(output.error_types),
     shell:
-        "python {params.script} --sheets {input.sheets} --predictions {input.predictions} --llm {input.llm} "
-        "--out-dir {params.out_dir} > {log} 2>&1"
+        "python {params.script:q} --sheets {input.sheets:q} --predictions {input.predictions:q} --llm {input.llm:q} "
+        "--out-dir {params.out_dir:q} > {log:q} 2>&1"
 
 
 rule run_facts:
@@ -158,6 +161,6 @@ rule run_facts:
         recipes=" ".join(RECIPES),
         out_dir=lambda wildcards, output: os.path.dirname(output.runs),
     shell:
-        "python {params.script} --runs {input.runs} --metrics {input.metrics} --train-logs {input.train_logs} "
-        "--epoch-logs {input.epoch_logs} --recipes {params.recipes} --out-dir {params.out_dir} "
-        "--curves {output.curves} > {log} 2>&1"
+        "python {params.script:q} --runs {input.runs:q} --metrics {input.metrics:q} --train-logs {input.train_logs:q} "
+        "--epoch-logs {input.epoch_logs:q} --recipes {params.recipes} --out-dir {params.out_dir:q} "
+        "--curves {output.curves:q} > {log:q} 2>&1"

@@ -16,9 +16,12 @@ from nlirobust.names import (
     ANALYSIS_TABLES,
     MISTAKE_SELECTIONS,
     MISTAKE_TABLES,
+    OPTIONAL_SPLITS,
     RUN_FACT_TABLES,
+    SPEED_ONLY_SETTINGS,
     SPLITS,
     STAGE_VALIDATION,
+    lr_name,
 )
 
 validate(config, schema="../config/schema.yaml")
@@ -31,14 +34,26 @@ def script_path(name):
     return str(SCRIPTS / name)
 
 
-def lr_str(lr):
-    """A learning rate as it appears in paths (5e-05, 0.001)."""
-    return f"{float(lr):g}"
+class Untracked:
+    """A parameter that never makes Snakemake rerun a job (for speed and logging settings, which change no result).
+
+    Snakemake's params trigger compares the values it can represent (text, numbers, containers) and skips other
+    objects; the shell sees str(self). tests/test_workflow.py checks both directions (speed edit: nothing retrains;
+    learning rate or epochs edit: training is planned again).
+    """
+
+    def __init__(self, text):
+        self.text = text
+
+    def __str__(self):
+        return self.text
 
 
+LEAKAGE = config.get("leakage", "exclude")
+MIN_PAIRS = int(config.get("tables", {}).get("min_pairs", 30))
 RECIPES = list(config["recipes"])
 SEEDS = [int(s) for s in config["seeds"]]
-LRS = [lr_str(lr) for lr in config["learning_rates"]]
+LRS = [lr_name(lr) for lr in config["learning_rates"]]
 EVAL_SETS = list(config["evaluation"]["sets"])
 if "breaking_nli/test" not in EVAL_SETS:  # the mistaken-examples study is built on it
     EVAL_SETS.append("breaking_nli/test")
@@ -65,7 +80,7 @@ if config["training"].get("report_to", "none") != "none":
         "training.report_to",
         config["training"]["report_to"],
     )
-if ANALYSIS and ANALYSIS["llm"]["backend"] == "vllm":
+if ANALYSIS and ANALYSIS.get("llm", {}).get("backend") == "vllm":
     require_installed("vllm", "analysis.llm.backend", "vllm")
 
 
@@ -121,6 +136,16 @@ def prepared(dataset, split):
     return f"results/data/{dataset}/{split}.parquet"
 
 
+def prepared_splits(dataset):
+    """The splits prepare_{dataset} writes: all of them but optional ones no evaluation set names."""
+    return [
+        split
+        for split in SPLITS[dataset]
+        if split not in OPTIONAL_SPLITS.get(dataset, ())
+        or f"{dataset}/{split}" in EVAL_SETS
+    ]
+
+
 # ---- models ---------------------------------------------------------------------------------------------------
 def model_location(name, key, embedded_dir):
     """Where a configured model lives: the embedded build, an existing directory, or a hub download."""
@@ -169,32 +194,58 @@ def stage_validation_data(wildcards):
     return prepared(dataset, STAGE_VALIDATION[dataset])
 
 
+def scored_sets():
+    """Prepared files of every evaluation set: what training pairs are checked against (`leakage`)."""
+    return [prepared(*evalset.split("/")) for evalset in EVAL_SETS]
+
+
 def evaluation_set_flags(model):
     """`--set NAME PAIRS OUT_PREFIX` for every evaluation set, for scripts/evaluate_model.py."""
     return " ".join(
-        f"--set {e} {prepared(*e.split('/'))} results/predictions/{model}/{e}"
+        f"--set {e} {shlex.quote(prepared(*e.split('/')))} "
+        + shlex.quote(f"results/predictions/{model}/{e}")
         for e in EVAL_SETS
     )
 
 
 def evaluation_flags():
-    """Speed options of the `training:` block that prediction passes share."""
+    """Options of prediction passes: bf16 changes the numbers (tracked); batch size and cache only the speed."""
     training = config["training"]
-    flags = ["--bf16"] if training.get("bf16") else []
+    return "--bf16" if training.get("bf16") else ""
+
+
+def evaluation_speed_flags():
+    """Batch size and tokenisation cache of prediction passes: untracked, so editing them reruns nothing."""
+    training = config["training"]
+    flags = [f"--batch-size {int(training.get('eval_batch_size', 128))}"]
     if training.get("tokenization_cache"):
-        flags.append(f"--tokenization-cache {training['tokenization_cache']}")
-    return " ".join(flags)
+        flags.append(
+            f"--tokenization-cache {shlex.quote(str(training['tokenization_cache']))}"
+        )
+    return Untracked(" ".join(flags))
 
 
 def training_flags(**overrides):
-    """The `training:` config block (with `overrides`) as command-line flags of scripts/train_stage.py."""
+    """The result-changing part of `training:` (with `overrides`) as flags of scripts/train_stage.py."""
     flags = []
     for key, value in (config["training"] | overrides).items():
-        if key == "threads" or value is None:
+        if key in SPEED_ONLY_SETTINGS or value is None:
             continue
-        flags.append(f"--{key} {value}")
-    flags.append(f"--max_length {config['model']['max_length']}")
+        flags.append(f"--{key} {shlex.quote(str(value))}")
+    flags.append(f"--max_length {int(config['model']['max_length'])}")
+    flags.append(f"--leakage {LEAKAGE}")
     return " ".join(flags)
+
+
+def training_speed_flags():
+    """The speed- and logging-only part of `training:` (SPEED_ONLY_SETTINGS but threads, which the rule sets)."""
+    training = config["training"]
+    flags = [
+        f"--{key} {shlex.quote(str(training[key]))}"
+        for key in SPEED_ONLY_SETTINGS
+        if key != "threads" and training.get(key) is not None
+    ]
+    return Untracked(" ".join(flags))
 
 
 # ---- targets --------------------------------------------------------------------------------------------------
@@ -224,10 +275,23 @@ def all_training_runs(filename):
 # ---- the mistaken-examples study ------------------------------------------------------------------------------
 MISTAKES = config["mistakes"]
 FINAL_SELECTIONS = list(MISTAKES["selections"])
-FINAL_LRS = [
-    lr if lr == "from_schedule" else lr_str(lr)
-    for lr in MISTAKES["final_learning_rates"]
-]
+
+
+def final_lrs(recipe):
+    """The final learning rates of a recipe: one list for all (a grid), or the recipe's own list (a mapping)."""
+    rates = MISTAKES["final_learning_rates"]
+    if isinstance(rates, dict):
+        if recipe not in rates:
+            raise ValueError(
+                f"config: mistakes.final_learning_rates: no rates for recipe '{recipe}' "
+                f"(the mapping names {', '.join(rates)})"
+            )
+        rates = rates[recipe]
+    return [lr if lr == "from_schedule" else lr_name(lr) for lr in rates]
+
+
+for _recipe in RECIPES:  # a recipe missing from the mapping is refused while planning
+    final_lrs(_recipe)
 # Accuracy on these is compared before and after final tuning (does the Breaking NLI gain cost anything?).
 IN_DISTRIBUTION_SETS = [
     s for s in ("snli/validation", "mnli/validation_matched") if s in EVAL_SETS
@@ -244,8 +308,18 @@ def final_dir(
     return f"results/models/final/{selection}/final_lr{final_lr}/{recipe}/seed{seed}/lr{lr}"
 
 
+LOW_AGREEMENT = MISTAKES.get("low_agreement", {})
+
+
 def ambiguity_source(wildcards):
-    """The ChaosNLI part matching the recipe's last stage (SNLI pairs for SNLI, MNLI matched for MNLI)."""
+    """The ChaosNLI part matching the recipe's last stage (SNLI pairs for SNLI, MNLI matched for MNLI), or for
+    snli_low_agreement with `low_agreement.source: snli_train`, SNLI's own training pairs (5 annotator labels).
+    """
+    if (
+        wildcards.selection == "snli_low_agreement"
+        and LOW_AGREEMENT.get("source", "chaosnli") == "snli_train"
+    ):
+        return prepared("snli", "train")
     return prepared(
         "chaosnli", "snli" if stages(wildcards.recipe)[-1] == "snli" else "mnli_m"
     )
@@ -254,7 +328,7 @@ def ambiguity_source(wildcards):
 def final_learning_rate_flags(wildcards, input):
     """A fixed final learning rate, or `from_schedule`: the rate of the initial run's last optimizer step."""
     if wildcards.final_lr == "from_schedule":
-        return f"--learning_rate_from {input.initial_log}"
+        return f"--learning_rate_from {shlex.quote(input.initial_log)}"
     return f"--learning_rate {wildcards.final_lr}"
 
 
@@ -262,6 +336,18 @@ def _runs():
     return [
         f"{recipe}/seed{seed}/lr{lr}"
         for recipe in RECIPES
+        for seed in SEEDS
+        for lr in LRS
+    ]
+
+
+def _final_runs():
+    """final/{selection}/final_lr{rate}/{recipe}/seed{seed}/lr{lr} of every final fine-tuning."""
+    return [
+        f"final/{selection}/final_lr{final_lr}/{recipe}/seed{seed}/lr{lr}"
+        for selection in FINAL_SELECTIONS
+        for recipe in RECIPES
+        for final_lr in final_lrs(recipe)
         for seed in SEEDS
         for lr in LRS
     ]
@@ -277,12 +363,8 @@ def all_initial_runs(pattern, in_distribution=False):
 def all_final_runs(pattern, in_distribution=False):
     sets = IN_DISTRIBUTION_SETS if in_distribution else [None]
     return [
-        pattern.format(
-            run=f"final/{selection}/final_lr{final_lr}/{run}", evalset=evalset
-        )
-        for selection in FINAL_SELECTIONS
-        for final_lr in FINAL_LRS
-        for run in _runs()
+        pattern.format(run=run, evalset=evalset)
+        for run in _final_runs()
         for evalset in sets
     ]
 
@@ -345,6 +427,20 @@ def adversarial_predictions(ext):
     ]
 
 
+# ---- leakage between training and scored sets -----------------------------------------------------------------
+# Every source a model trains or tunes on, checked against every evaluation set by `data_overlap`.
+TRAINING_SOURCES = {
+    f"{dataset}/train": prepared(dataset, "train") for dataset in ("snli", "mnli")
+}
+if set(FINAL_SELECTIONS) & {"chaosnli_max50", "chaosnli_max60"} or (
+    "snli_low_agreement" in FINAL_SELECTIONS
+    and LOW_AGREEMENT.get("source", "chaosnli") == "chaosnli"
+):
+    TRAINING_SOURCES |= {
+        f"chaosnli/{part}": prepared("chaosnli", part) for part in SPLITS["chaosnli"]
+    }
+
+
 # ---- error analysis, LLM comparison, run facts ----------------------------------------------------------------
 ANALYSIS_SETS = list(ANALYSIS["sets"]) if ANALYSIS else []
 ANALYSIS_KINDS = list(ANALYSIS["models"]) if ANALYSIS else []
@@ -354,17 +450,24 @@ if "adversarial" in ANALYSIS_KINDS and not ADVERSARIAL:
     )  # no adversarial study configured, so no such models
 
 
+LLM = (ANALYSIS or {}).get("llm")  # optional: without it the LLM rules are skipped
+
+
 def llm_model():
     return model_location(
-        ANALYSIS["llm"]["model"], "analysis.llm.model", "resources/models/embedded_llm"
+        LLM["model"], "analysis.llm.model", "resources/models/embedded_llm"
     )
+
+
+def llm_predictions_of(dataset, split):
+    """The LLM's answers on a set, or nothing when no LLM is configured."""
+    return [f"results/analysis/llm/{dataset}/{split}.parquet"] if LLM else []
 
 
 # Every hub model the workflow may download (the classifier and the LLM), by the folder name it lands in.
 HUB_MODELS = {
     hub_slug(name): name
-    for name in [config["model"]["name_or_path"]]
-    + ([ANALYSIS["llm"]["model"]] if ANALYSIS else [])
+    for name in [config["model"]["name_or_path"]] + ([LLM["model"]] if LLM else [])
     if re.fullmatch(r"[A-Za-z0-9][\w.-]*/[\w.-]+", str(name))
     and not Path(name).exists()
 }
@@ -376,12 +479,7 @@ def all_models_of(kinds):
     if "initial" in kinds:
         models += _runs()
     if "final" in kinds:
-        models += [
-            f"final/{selection}/final_lr{final_lr}/{run}"
-            for selection in FINAL_SELECTIONS
-            for final_lr in FINAL_LRS
-            for run in _runs()
-        ]
+        models += _final_runs()
     if "adversarial" in kinds and ADVERSARIAL:
         models += [
             f"adversarial/{attack}/snli/seed{seed}/lr{lr}"

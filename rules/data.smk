@@ -19,12 +19,12 @@ rule download_hub_dataset:
         script=script_path("download.py"),
         hub=lambda wc: config["data"][wc.dataset]["hub"],
         hub_config=lambda wc: (
-            f"--hub-config {config['data'][wc.dataset]['hub_config']}"
+            f"--hub-config {shlex.quote(config['data'][wc.dataset]['hub_config'])}"
             if config["data"][wc.dataset].get("hub_config")
             else ""
         ),
     shell:
-        "python {params.script} --hub-dataset {params.hub} {params.hub_config} --out {output} > {log} 2>&1"
+        "python {params.script:q} --hub-dataset {params.hub:q} {params.hub_config} --out {output:q} > {log:q} 2>&1"
 
 
 rule download_url:
@@ -38,7 +38,7 @@ rule download_url:
         script=script_path("download.py"),
         url=lambda wc: config["data"][wc.dataset]["url"],
     shell:
-        "python {params.script} --url '{params.url}' --out {output} > {log} 2>&1"
+        "python {params.script:q} --url {params.url:q} --out {output:q} > {log:q} 2>&1"
 
 
 rule download_model:
@@ -52,7 +52,7 @@ rule download_model:
         script=script_path("download.py"),
         model_id=lambda wildcards: HUB_MODELS[wildcards.model_slug],
     shell:
-        "python {params.script} --hub-model {params.model_id} --out {output} > {log} 2>&1"
+        "python {params.script:q} --hub-model {params.model_id:q} --out {output:q} > {log:q} 2>&1"
 
 
 rule make_embedded_data:
@@ -70,8 +70,8 @@ rule make_embedded_data:
         seed=config.get("embedded", {}).get("seed", 0),
         sizes=json.dumps(config.get("embedded", {}).get("sizes", {})),
     shell:
-        "python {params.script} --out-dir resources/embedded --seed {params.seed} "
-        "--sizes '{params.sizes}' > {log} 2>&1"
+        "python {params.script:q} --out-dir resources/embedded --seed {params.seed} "
+        "--sizes {params.sizes:q} > {log:q} 2>&1"
 
 
 rule build_embedded_model:
@@ -89,11 +89,11 @@ rule build_embedded_model:
         options=json.dumps(config.get("embedded", {}).get("model", {})),
         seed=config.get("embedded", {}).get("seed", 0),
     shell:
-        "python {params.script} --train {input.train} --out-dir {output} "
-        "--max-length {params.max_length} --seed {params.seed} --model '{params.options}' > {log} 2>&1"
+        "python {params.script:q} --train {input.train:q} --out-dir {output:q} "
+        "--max-length {params.max_length} --seed {params.seed} --model {params.options:q} > {log:q} 2>&1"
 
 
-for _dataset, _splits in SPLITS.items():
+for _dataset in SPLITS:
 
     rule:
         name:
@@ -101,7 +101,7 @@ for _dataset, _splits in SPLITS.items():
         input:
             raw=raw_data(_dataset),
         output:
-            splits=[prepared(_dataset, split) for split in _splits],
+            splits=[prepared(_dataset, split) for split in prepared_splits(_dataset)],
             counts=f"results/data/{_dataset}/counts.json",
         log:
             f"logs/data/prepare_{_dataset}.log",
@@ -111,6 +111,38 @@ for _dataset, _splits in SPLITS.items():
             script=script_path("prepare_data.py"),
             dataset=_dataset,
             out_dir=lambda wildcards, output: os.path.dirname(output.counts),
+            splits=" ".join(prepared_splits(_dataset)),
+            shares=(
+                "--split-shares "
+                + shlex.quote(json.dumps(config["data"][_dataset]["split"]))
+                if config["data"][_dataset].get("split")
+                else ""
+            ),
         shell:
-            "python {params.script} --dataset {params.dataset} --raw {input.raw} "
-            "--out-dir {params.out_dir} --counts {output.counts} > {log} 2>&1"
+            "python {params.script:q} --dataset {params.dataset} --raw {input.raw:q} --splits {params.splits} "
+            "{params.shares} --out-dir {params.out_dir:q} --counts {output.counts:q} > {log:q} 2>&1"
+
+
+# Which training and tuning sources share pairs with the scored sets (the `leakage` setting decides what happens
+# to them in each training job; under `fail` this job stops the workflow before any training starts).
+rule data_overlap:
+    input:
+        train=list(TRAINING_SOURCES.values()),
+        scored=scored_sets(),
+    output:
+        csv="results/data/overlap.csv",
+        md="results/data/overlap.md",
+    log:
+        "logs/data/overlap.log",
+    conda:
+        "../envs/nlirobust.yaml"
+    params:
+        script=script_path("data_overlap.py"),
+        names=" ".join(TRAINING_SOURCES),
+        scored_names=" ".join(EVAL_SETS),
+        adversarial="--adversarial-retraining" if RETRAIN_ATTACKS else "",
+        leakage=LEAKAGE,
+    shell:
+        "python {params.script:q} --train-names {params.names} --train {input.train:q} "
+        "--scored-names {params.scored_names} --scored {input.scored:q} --leakage {params.leakage} "
+        "{params.adversarial} --csv {output.csv:q} --md {output.md:q} > {log:q} 2>&1"

@@ -5,7 +5,7 @@
 rule evaluate_model:
     input:
         model="results/models/{model}/model",
-        sets=[prepared(*evalset.split("/")) for evalset in EVAL_SETS],
+        sets=scored_sets(),
     output:
         predictions=[f"results/predictions/{{model}}/{e}.parquet" for e in EVAL_SETS],
         metrics=[f"results/predictions/{{model}}/{e}.json" for e in EVAL_SETS],
@@ -24,12 +24,12 @@ rule evaluate_model:
     params:
         script=script_path("evaluate_model.py"),
         sets=lambda wc: evaluation_set_flags(wc.model),
-        batch_size=config["training"].get("eval_batch_size", 128),
         max_length=config["model"]["max_length"],
-        speed=evaluation_flags(),
+        options=evaluation_flags(),
+        speed=evaluation_speed_flags(),
     shell:
-        "python {params.script} --model {input.model} {params.speed} {params.sets} "
-        "--batch-size {params.batch_size} --max-length {params.max_length} --threads {threads} > {log} 2>&1"
+        "python {params.script:q} --model {input.model:q} {params.options} {params.speed} {params.sets} "
+        "--max-length {params.max_length} --threads {threads} > {log:q} 2>&1"
 
 
 rule hypothesis_only_baseline:
@@ -45,14 +45,15 @@ rule hypothesis_only_baseline:
     params:
         script=script_path("hypothesis_baseline.py"),
     shell:
-        "python {params.script} --train {input.train} --eval {input.evaluation} "
-        "--out {output} > {log} 2>&1"
+        "python {params.script:q} --train {input.train:q} --eval {input.evaluation:q} "
+        "--out {output:q} > {log:q} 2>&1"
 
 
 rule initial_tables:
     input:
         metrics=all_prediction_metrics(),
         epoch_logs=all_training_runs("epoch_log.csv"),
+        runs=all_training_runs("run.json"),
     output:
         accuracy_csv="results/tables/initial_accuracy.csv",
         accuracy_md="results/tables/initial_accuracy.md",
@@ -66,6 +67,7 @@ rule initial_tables:
         script=script_path("summarize_initial.py"),
         recipes=" ".join(RECIPES),
     shell:
-        "python {params.script} --metrics {input.metrics} --epoch-logs {input.epoch_logs} "
-        "--recipes {params.recipes} --accuracy-csv {output.accuracy_csv} --accuracy-md {output.accuracy_md} "
-        "--epochs-csv {output.epochs_csv} --epochs-md {output.epochs_md} > {log} 2>&1"
+        "python {params.script:q} --metrics {input.metrics:q} --epoch-logs {input.epoch_logs:q} "
+        "--runs {input.runs:q} --recipes {params.recipes} --accuracy-csv {output.accuracy_csv:q} "
+        "--accuracy-md {output.accuracy_md:q} --epochs-csv {output.epochs_csv:q} --epochs-md {output.epochs_md:q} "
+        "> {log:q} 2>&1"

@@ -18,8 +18,8 @@ rule epoch_mistakes:
     params:
         script=script_path("epoch_mistakes.py"),
     shell:
-        "python {params.script} --train-predictions {input.predictions} --sets {output.sets} "
-        "--combinations {output.combinations} > {log} 2>&1"
+        "python {params.script:q} --train-predictions {input.predictions:q} --sets {output.sets:q} "
+        "--combinations {output.combinations:q} > {log:q} 2>&1"
 
 
 rule select_mistakes:
@@ -41,8 +41,8 @@ rule select_mistakes:
         script=script_path("select_examples.py"),
         balanced="--balanced" if config["mistakes"]["balanced"] else "",
     shell:
-        "python {params.script} --rule {wildcards.selection} --train-predictions {input.predictions} "
-        "--pairs {input.train} --seed {wildcards.seed} {params.balanced} --out {output} > {log} 2>&1"
+        "python {params.script:q} --rule {wildcards.selection} --train-predictions {input.predictions:q} "
+        "--pairs {input.train:q} --seed {wildcards.seed} {params.balanced} --out {output:q} > {log:q} 2>&1"
 
 
 rule select_ambiguous:
@@ -59,9 +59,10 @@ rule select_ambiguous:
     params:
         script=script_path("select_examples.py"),
         balanced="--balanced" if config["mistakes"]["balanced"] else "",
+        max_agreeing=LOW_AGREEMENT.get("max_agreeing", 3),
     shell:
-        "python {params.script} --rule {wildcards.selection} --pairs {input.pairs} --seed {wildcards.seed} "
-        "{params.balanced} --out {output} > {log} 2>&1"
+        "python {params.script:q} --rule {wildcards.selection} --pairs {input.pairs:q} --seed {wildcards.seed} "
+        "--max-agreeing {params.max_agreeing} {params.balanced} --out {output:q} > {log:q} 2>&1"
 
 
 # The final model is evaluated in the same job: 40 models a seed and learning rate on the paper grid, each a minute
@@ -72,7 +73,7 @@ rule final_tune:
         train="results/mistakes/{recipe}/seed{seed}/lr{lr}/selection/{selection}.parquet",
         validation=stage_validation_data,
         initial_log=f"{run_dir()}/train_log.csv",
-        sets=[prepared(*evalset.split("/")) for evalset in EVAL_SETS],
+        sets=scored_sets(),
     output:
         model=directory(f"{final_dir()}/model"),
         train_log=f"{final_dir()}/train_log.csv",
@@ -103,21 +104,20 @@ rule final_tune:
         flags=training_flags(
             epochs=config["mistakes"]["final_epochs"], warmup_ratio=0.0
         ),
+        speed=training_speed_flags(),
         evaluate=script_path("evaluate_model.py"),
         sets=lambda wc: evaluation_set_flags(
             f"final/{wc.selection}/final_lr{wc.final_lr}/{wc.recipe}/seed{wc.seed}/lr{wc.lr}"
         ),
-        eval_options=(
-            f"--batch-size {config['training'].get('eval_batch_size', 128)} "
-            f"--max-length {config['model']['max_length']} {evaluation_flags()}"
-        ),
+        eval_options=f"--max-length {config['model']['max_length']} {evaluation_flags()}",
+        eval_speed=evaluation_speed_flags(),
     shell:
-        "(python {params.script} --model_in {input.model} --train_file {input.train} "
-        "--validation_file {input.validation} --output_dir {params.out_dir} "
-        "--checkpoint_dir {params.checkpoints} --seed {wildcards.seed} {params.learning_rate} "
-        "--record_train_predictions False --threads {threads} {params.flags} && "
-        "python {params.evaluate} --model {output.model} {params.sets} {params.eval_options} "
-        "--threads {threads}) > {log} 2>&1"
+        "(python {params.script:q} --model_in {input.model:q} --train_file {input.train:q} "
+        "--validation_file {input.validation:q} --scored_files {input.sets:q} --output_dir {params.out_dir:q} "
+        "--checkpoint_dir {params.checkpoints:q} --seed {wildcards.seed} {params.learning_rate} "
+        "--record_train_predictions False --threads {threads} {params.flags} {params.speed} && "
+        "python {params.evaluate:q} --model {output.model:q} {params.sets} {params.eval_options} "
+        "{params.eval_speed} --threads {threads}) > {log:q} 2>&1"
 
 
 rule mistake_tables:
@@ -151,10 +151,10 @@ rule mistake_tables:
         recipes=" ".join(RECIPES),
         out_dir=lambda wildcards, output: os.path.dirname(output.table1_categories),
     shell:
-        "python {params.script} --recipes {params.recipes} --combinations {input.combinations} "
-        "--breaking-before {input.breaking_before} --breaking-after {input.breaking_after} "
-        "--metrics-before {input.metrics_before} --metrics-after {input.metrics_after} "
-        "--final-runs {input.final_runs} --out-dir {params.out_dir} > {log} 2>&1"
+        "python {params.script:q} --recipes {params.recipes} --combinations {input.combinations:q} "
+        "--breaking-before {input.breaking_before:q} --breaking-after {input.breaking_after:q} "
+        "--metrics-before {input.metrics_before:q} --metrics-after {input.metrics_after:q} "
+        "--final-runs {input.final_runs:q} --out-dir {params.out_dir:q} > {log:q} 2>&1"
 
 
 rule mistake_plots:
@@ -186,6 +186,6 @@ rule mistake_plots:
         script=script_path("mistake_plots.py"),
         recipes=" ".join(RECIPES),
     shell:
-        "python {params.script} --recipes {params.recipes} --categories {input.categories} "
-        "--accuracy {input.accuracy} --combinations {input.combinations} --out-categories {output.categories} "
-        "--out-accuracy {output.accuracy} --out-overlap {output.overlap} > {log} 2>&1"
+        "python {params.script:q} --recipes {params.recipes} --categories {input.categories:q} "
+        "--accuracy {input.accuracy:q} --combinations {input.combinations:q} --out-categories {output.categories:q} "
+        "--out-accuracy {output.accuracy:q} --out-overlap {output.overlap:q} > {log:q} 2>&1"

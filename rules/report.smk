@@ -70,12 +70,15 @@ rule report:
         sheets=analysis_outputs("results/analysis/{model}/{evalset}/errors.csv"),
         # every analysed model's hidden-state map is made; the report shows the initial models'
         maps=analysis_outputs("results/analysis/{model}/{evalset}/projection.parquet"),
-        llm_facts=[f"results/analysis/llm/{evalset}.json" for evalset in ANALYSIS_SETS],
+        llm_facts=[
+            f"results/analysis/llm/{evalset}.json" for evalset in ANALYSIS_SETS if LLM
+        ],
         figures=rules.mistake_plots.output,
         adversarial_figures=rules.adversarial_plots.output if ADVERSARIAL else [],
         accuracy_csv="results/tables/initial_accuracy.csv",
         baseline="results/baselines/hypothesis_only/snli_validation.json",
         counts=[f"results/data/{dataset}/counts.json" for dataset in SPLITS],
+        overlap="results/data/overlap.md",
     output:
         "results/report.md",
     log:
@@ -93,13 +96,14 @@ rule report:
                 "learning_rates": LRS,
                 "training": config["training"],
                 "reference_accuracy": config.get("reference_accuracy", {}),
+                "leakage": LEAKAGE,
             }
         ),
     shell:
-        "python {params.script} --accuracy-md {input.accuracy} --epochs-md {input.epochs} "
-        "--accuracy-csv {input.accuracy_csv} --baseline {input.baseline} --counts {input.counts} "
-        "--mistakes {input.mistakes} --figures {input.figures} --adversarial {input.adversarial} "
-        "--adversarial-figures {input.adversarial_figures} --analysis {input.analysis} --curves {input.curves} "
-        "--projections {input.projections} --sheets {input.sheets} --llm-facts {input.llm_facts} "
-        "--captions {params.captions} "
-        "--config '{params.config_json}' --out {output} > {log} 2>&1"
+        "python {params.script:q} --accuracy-md {input.accuracy:q} --epochs-md {input.epochs:q} "
+        "--accuracy-csv {input.accuracy_csv:q} --baseline {input.baseline:q} --counts {input.counts:q} "
+        "--mistakes {input.mistakes:q} --figures {input.figures:q} --adversarial {input.adversarial:q} "
+        "--adversarial-figures {input.adversarial_figures:q} --analysis {input.analysis:q} --curves {input.curves:q} "
+        "--projections {input.projections:q} --sheets {input.sheets:q} --llm-facts {input.llm_facts:q} "
+        "--overlap {input.overlap:q} --captions {params.captions:q} "
+        "--config {params.config_json:q} --out {output:q} > {log:q} 2>&1"

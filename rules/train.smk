@@ -7,6 +7,8 @@ rule train_stage:
         model=stage_input_model,
         train=stage_train_data,
         validation=stage_validation_data,
+        scored=scored_sets(),
+        overlap="results/data/overlap.csv",
     output:
         model=directory(f"{run_dir()}/model"),
         train_predictions=f"{run_dir()}/train_predictions.parquet",
@@ -27,8 +29,9 @@ rule train_stage:
         out_dir=lambda wildcards, output: os.path.dirname(output.run),
         checkpoints="results/checkpoints/{recipe}/seed{seed}/lr{lr}",
         flags=training_flags(),
+        speed=training_speed_flags(),
     shell:
-        "python {params.script} --model_in {input.model} --train_file {input.train} "
-        "--validation_file {input.validation} --output_dir {params.out_dir} "
-        "--checkpoint_dir {params.checkpoints} --seed {wildcards.seed} --learning_rate {wildcards.lr} "
-        "--threads {threads} {params.flags} > {log} 2>&1"
+        "python {params.script:q} --model_in {input.model:q} --train_file {input.train:q} "
+        "--validation_file {input.validation:q} --scored_files {input.scored:q} --output_dir {params.out_dir:q} "
+        "--checkpoint_dir {params.checkpoints:q} --seed {wildcards.seed} --learning_rate {wildcards.lr} "
+        "--threads {threads} {params.flags} {params.speed} > {log:q} 2>&1"

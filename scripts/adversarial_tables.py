@@ -14,13 +14,22 @@ def main() -> None:
     parser.add_argument("--predictions", nargs="+", required=True, help="the matching prediction Parquet files")
     parser.add_argument("--test-pairs", required=True, help="SNLI test pairs (their text defines the subsets)")
     parser.add_argument("--words", required=True, help="JSON: negation_words, ambiguity_words, long_words")
+    parser.add_argument("--min-pairs", type=int, default=30, help="fewer pairs a seed: counts only, no percentages")
+    parser.add_argument("--leakage", choices=["exclude", "fail", "report"], default="exclude")
     parser.add_argument("--out-dir", required=True)
     args = parser.parse_args()
 
     from nlirobust.adversarial_tables import write_adversarial_tables
 
     write_adversarial_tables(
-        args.summaries, args.metrics, args.predictions, args.test_pairs, json.loads(args.words), args.out_dir
+        args.summaries,
+        args.metrics,
+        args.predictions,
+        args.test_pairs,
+        json.loads(args.words),
+        args.out_dir,
+        min_pairs=args.min_pairs,
+        leakage=args.leakage,
     )
 
 

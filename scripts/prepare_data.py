@@ -12,12 +12,19 @@ def main() -> None:
     parser.add_argument("--raw", required=True, help="generated folder, hub snapshot, download folder or file")
     parser.add_argument("--out-dir", required=True)
     parser.add_argument("--counts", required=True, help="JSON file for per-split counts")
+    parser.add_argument("--splits", nargs="+", help="splits to write (default: all of the data set's)")
+    parser.add_argument(
+        "--split-shares", default=None, help='JSON: cut the one file --raw into splits, e.g. {"validation": 0.1}'
+    )
     args = parser.parse_args()
+
+    import json
 
     from nlirobust.data.io import write_json
     from nlirobust.data.prepare import prepare_dataset
 
-    write_json(prepare_dataset(args.dataset, args.raw, args.out_dir), args.counts)
+    shares = json.loads(args.split_shares) if args.split_shares else None
+    write_json(prepare_dataset(args.dataset, args.raw, args.out_dir, args.splits, shares), args.counts)
 
 
 if __name__ == "__main__":

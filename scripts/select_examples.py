@@ -17,6 +17,9 @@ def main() -> None:
     parser.add_argument("--train-predictions", help="per-epoch training predictions (for mistake rules)")
     parser.add_argument("--seed", type=int, default=0, help="for class balancing")
     parser.add_argument("--balanced", action="store_true", help="down-sample every label to the rarest")
+    parser.add_argument(
+        "--max-agreeing", type=int, default=3, help="snli_low_agreement: at most this many of 5 annotators agree"
+    )
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
 
@@ -28,7 +31,10 @@ def main() -> None:
 
     pairs = pd.read_parquet(args.pairs)
     if args.rule in AMBIGUITY_SELECTIONS:
-        chosen = select_ambiguous(pairs, args.rule)
+        try:
+            chosen = select_ambiguous(pairs, args.rule, args.max_agreeing)
+        except ValueError as err:
+            raise DataFormatError(f"{args.pairs}: {err}") from None
     else:
         if not args.train_predictions:
             raise SystemExit("error: --train-predictions is needed for a mistake selection")

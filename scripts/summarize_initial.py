@@ -10,6 +10,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--metrics", nargs="+", required=True, help="evaluation metrics JSON files")
     parser.add_argument("--epoch-logs", nargs="+", required=True, help="epoch_log.csv of every run")
+    parser.add_argument("--runs", nargs="*", default=[], help="run.json of every run (marks overlapping data)")
     parser.add_argument("--recipes", nargs="+", required=True, help="recipe order for the tables")
     parser.add_argument("--accuracy-csv", required=True)
     parser.add_argument("--accuracy-md", required=True)
@@ -18,23 +19,11 @@ def main() -> None:
     args = parser.parse_args()
 
     from nlirobust.data.io import atomic_path
-    from nlirobust.tables import accuracy_long, accuracy_wide, epoch_long, to_markdown
+    from nlirobust.tables import accuracy_long, accuracy_wide, epoch_long, epoch_view, mark_kept_overlap, to_markdown
 
-    long = accuracy_long(args.metrics)
+    long = mark_kept_overlap(accuracy_long(args.metrics), args.runs)
     epochs = epoch_long(args.epoch_logs)
-    columns = [
-        "recipe",
-        "seed",
-        "lr",
-        "epoch",
-        "train_loss",
-        "eval_loss",
-        "eval_accuracy",
-        "train_mistakes",
-        "train_seconds",
-        "mistake_pass_seconds",
-    ]
-    epochs_view = epochs[[c for c in columns if c in epochs.columns]].round(4)
+    epochs_view = epoch_view(epochs)
     for frame, path in ((long, args.accuracy_csv), (epochs, args.epochs_csv)):
         with atomic_path(path) as tmp:
             frame.to_csv(tmp, index=False)

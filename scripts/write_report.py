@@ -23,6 +23,7 @@ def main() -> None:
     parser.add_argument("--projections", nargs="*", default=[], help="hidden-state maps to show")
     parser.add_argument("--sheets", nargs="*", default=[], help="the error spreadsheets (listed, not shown)")
     parser.add_argument("--llm-facts", nargs="*", default=[], help="the LLM runs' facts JSON")
+    parser.add_argument("--overlap", default=None, help="the data-overlap table (Markdown)")
     parser.add_argument("--captions", required=True, help="folder of one-sentence captions, <table name>.rst")
     parser.add_argument("--config", required=True, help="JSON with model, recipes, seeds, learning_rates, training")
     parser.add_argument("--out", required=True)
@@ -50,6 +51,7 @@ def main() -> None:
             "sheets": args.sheets,
             "llm_facts": args.llm_facts,
         },
+        overlap_md=args.overlap,
     )
 
 

@@ -9,6 +9,7 @@ from nlirobust.data.io import read_table
 from nlirobust.data.loaders import load_breaking_nli, load_chaosnli, load_hub_split, load_pairs_file
 from nlirobust.data.prepare import prepare_dataset
 from nlirobust.data.schema import PAIR_COLUMNS, DataFormatError
+from nlirobust.mistakes import select_ambiguous
 
 
 def write_lines(path, rows):
@@ -192,3 +193,110 @@ def test_read_table_parquet_roundtrip(tmp_path):
     frame = pd.DataFrame({"premise": ["x"], "hypothesis": ["y"], "label": [1]})
     frame.to_parquet(tmp_path / "p.parquet")
     assert read_table(tmp_path / "p.parquet")["__line__"].tolist() == [1]
+
+
+def snli_original_line(pair_id, gold, annotators, premise="A man naps .", hypothesis="A man rests ."):
+    """A line shaped like the original snli_1.0_*.jsonl (field names and value formats; made-up text)."""
+    return {
+        "annotator_labels": annotators,
+        "captionID": f"{pair_id.split('#')[0]}#0",
+        "gold_label": gold,
+        "pairID": pair_id,
+        "sentence1": premise,
+        "sentence1_binary_parse": "( ( A man ) naps )",
+        "sentence1_parse": "(ROOT (S (NP (DT A) (NN man)) (VP (VBZ naps)) (. .)))",
+        "sentence2": hypothesis,
+        "sentence2_binary_parse": "( ( A man ) rests )",
+        "sentence2_parse": "(ROOT (S (NP (DT A) (NN man)) (VP (VBZ rests)) (. .)))",
+    }
+
+
+def test_chaosnli_agreement_reads_full_word_old_labels(tmp_path):
+    """The real files spell old_label as a letter and old_labels as words: 3 of 5 agree here, not 0."""
+    five = dict(
+        CHAOS_ROW, uid="a", old_label="n", old_labels=["neutral", "neutral", "neutral", "entailment", "contradiction"]
+    )
+    unanimous = dict(CHAOS_ROW, uid="b", old_label="e", old_labels=["entailment"] * 5)
+    four = dict(CHAOS_ROW, uid="c", old_label="c", old_labels=["contradiction"] * 4 + ["neutral"])
+    df = load_chaosnli(write_lines(tmp_path / "chaosNLI_snli.jsonl", [five, unanimous, four]))
+    assert df["annotators"].tolist() == [5, 5, 5]
+    assert df["max_agreeing"].tolist() == [3, 5, 4]
+    assert select_ambiguous(df, "snli_low_agreement")["id"].tolist() == ["a"]
+    assert select_ambiguous(df, "snli_low_agreement", max_agreeing=4)["id"].tolist() == ["a", "c"]
+
+
+def test_chaosnli_label_counter_that_is_not_an_object_is_one_line(tmp_path):
+    bad = dict(CHAOS_ROW, label_counter=[60, 38, 2])
+    with pytest.raises(DataFormatError, match=r"chaos\.jsonl:1: field 'label_counter' must be an object"):
+        load_chaosnli(write_lines(tmp_path / "chaos.jsonl", [bad]))
+
+
+def test_original_snli_annotator_labels_give_low_agreement_training_pairs(tmp_path):
+    rows = [
+        snli_original_line("1.jpg#0r1n", "neutral", ["neutral", "neutral", "entailment", "neutral", "contradiction"]),
+        snli_original_line("2.jpg#0r1e", "entailment", ["entailment"]),  # unvalidated: one label only
+        snli_original_line("3.jpg#0r1c", "contradiction", ["contradiction"] * 5),
+        snli_original_line("4.jpg#0r1n", "-", ["neutral", "entailment", "contradiction", "neutral", "entailment"]),
+    ]
+    df = load_pairs_file(write_lines(tmp_path / "snli_1.0_train.jsonl", rows), source="snli")
+    assert df["id"].tolist() == ["1.jpg#0r1n", "2.jpg#0r1e", "3.jpg#0r1c"]
+    assert df["annotators"].tolist() == [5, 1, 5] and df["max_agreeing"].tolist() == [3, 1, 5]
+    assert select_ambiguous(df, "snli_low_agreement")["id"].tolist() == ["1.jpg#0r1n"]
+
+
+def test_low_agreement_without_annotator_labels_is_refused():
+    hub_like = pd.DataFrame({"id": ["a"], "label": [0]})
+    with pytest.raises(ValueError, match="needs annotator labels"):
+        select_ambiguous(hub_like, "snli_low_agreement")
+
+
+def test_one_file_is_never_train_validation_and_test_at_once(tmp_path):
+    path = write_lines(
+        tmp_path / "all.jsonl", [snli_original_line(f"{i}.jpg#0r1e", "entailment", ["entailment"]) for i in range(50)]
+    )
+    with pytest.raises(
+        DataFormatError, match=r"all\.jsonl: data\.snli\.path is one file, but snli needs a folder with train"
+    ):
+        prepare_dataset("snli", path, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+    with pytest.raises(DataFormatError, match="chaosNLI_snli.jsonl and chaosNLI_mnli_m.jsonl"):
+        prepare_dataset("chaosnli", write_lines(tmp_path / "chaosNLI_snli.jsonl", [CHAOS_ROW]), tmp_path / "out")
+
+
+def test_one_file_is_cut_into_disjoint_seeded_splits_when_asked(tmp_path):
+    path = write_lines(
+        tmp_path / "all.jsonl",
+        [snli_original_line(f"{i}.jpg#0r1e", "entailment", ["entailment"], hypothesis=f"h {i} .") for i in range(100)],
+    )
+    counts = prepare_dataset("snli", path, tmp_path / "out", shares={"validation": 0.1, "test": 0.2, "seed": 4})
+    assert {k: v["pairs"] for k, v in counts.items()} == {"train": 70, "validation": 10, "test": 20}
+    ids = {split: set(pd.read_parquet(tmp_path / "out" / f"{split}.parquet")["id"]) for split in counts}
+    assert (
+        not ids["train"] & ids["validation"] and not ids["train"] & ids["test"] and not ids["validation"] & ids["test"]
+    )
+    prepare_dataset("snli", path, tmp_path / "again", shares={"validation": 0.1, "test": 0.2, "seed": 4})
+    assert set(pd.read_parquet(tmp_path / "again/test.parquet")["id"]) == ids["test"]
+
+
+def test_original_distribution_file_names_are_found_and_never_shared_between_splits(tmp_path):
+    raw = tmp_path / "snli_1.0"
+    raw.mkdir()
+    for split in ("train", "dev", "test"):
+        write_lines(
+            raw / f"snli_1.0_{split}.jsonl", [snli_original_line(f"{split}.jpg#0r1e", "entailment", ["entailment"])]
+        )
+    counts = prepare_dataset("snli", tmp_path, tmp_path / "out")  # the unpacked download's own subfolder
+    assert pd.read_parquet(tmp_path / "out/validation.parquet")["id"].tolist() == ["dev.jpg#0r1e"]
+    assert sorted(counts) == ["test", "train", "validation"]
+
+
+def test_mnli_without_mismatched_prepares_what_is_asked(tmp_path):
+    raw = tmp_path / "mnli"
+    raw.mkdir()
+    row = {"premise": "a", "hypothesis": "b", "label": 0}
+    write_lines(raw / "train.jsonl", [row])
+    write_lines(raw / "validation_matched.jsonl", [row])
+    counts = prepare_dataset("mnli", raw, tmp_path / "out", splits=["train", "validation_matched"])
+    assert sorted(counts) == ["train", "validation_matched"]
+    with pytest.raises(DataFormatError, match="no file for validation_mismatched"):
+        prepare_dataset("mnli", raw, tmp_path / "out2")

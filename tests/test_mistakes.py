@@ -64,7 +64,8 @@ def test_ambiguity_selections_and_balancing():
             "id": list("abcdef"),
             "label": [0, 0, 0, 1, 2, 2],
             "max_share": [45, 50, 55, 60, 61, 90],
-            "old_agreement": [3, 5, 2, 4, 3, 5],
+            "annotators": [5, 5, 5, 5, 5, 1],
+            "max_agreeing": [3, 5, 2, 4, 3, 1],
         }
     )
     assert select_ambiguous(pairs, "chaosnli_max50")["id"].tolist() == ["a", "b"]

@@ -11,8 +11,8 @@ def test_paper_config_plans_four_recipes_with_shared_first_stages(tmp_path):
     out = run_snakemake("-n", "--configfile", str(REPO / "config/config.yaml"), workdir=tmp_path).stdout
     jobs = planned_jobs(out)
     assert jobs["train_stage"] == 4  # snli, snli_mnli (from snli), mnli, mnli_snli (from mnli)
-    # the mistakes study: 2 selections x 5 final learning rates for each initial model
-    assert jobs["final_tune"] == 4 * 2 * 5
+    # the mistakes study: 2 selections x (the recipe's own Table 4 rate + from_schedule) for each initial model
+    assert jobs["final_tune"] == 4 * 2 * 2
     # the 4 initial models and the adversarially retrained one; final models are evaluated inside final_tune
     assert jobs["evaluate_model"] == 4 + 1
     assert jobs["epoch_mistakes"] == 4 and jobs["mistake_tables"] == 1
@@ -30,7 +30,7 @@ def test_grid_fans_out_over_seeds_and_learning_rates(tmp_path):
     config = write_config(tmp_path / "grid.yaml", seeds=[1, 2], learning_rates=[5e-5, 3e-5, 2e-5])
     jobs = planned_jobs(run_snakemake("-n", "--configfile", str(config), workdir=tmp_path).stdout)
     assert jobs["train_stage"] == 4 * 2 * 3
-    assert jobs["final_tune"] == 4 * 2 * 3 * 2 * 5
+    assert jobs["final_tune"] == 4 * 2 * 3 * 2 * 2
     assert jobs["evaluate_model"] == 4 * 2 * 3 + 2 * 3
     assert jobs["attack_baseline"] == 2 * 2 * 3 and jobs["retrain_adversarial"] == 2 * 3
     assert jobs["initial_tables"] == 1 and jobs["adversarial_tables"] == 1
@@ -57,7 +57,7 @@ def test_a_two_stage_recipe_alone_still_trains_its_first_stage(tmp_path):
     assert planned_jobs(out)["train_stage"] == 2 * 2
     assert "results/models/mnli/seed2/lr5e-05/model" in out
     assert planned_jobs(out)["evaluate_model"] == 2  # only the requested recipe is evaluated
-    assert planned_jobs(out)["final_tune"] == 2 * 2 * 5
+    assert planned_jobs(out)["final_tune"] == 2 * 2 * 2
 
 
 @pytest.mark.parametrize(
@@ -160,7 +160,7 @@ def test_slurm_profile_plans_the_paper_grid_without_slurm(tmp_path):
         workdir=tmp_path,
     ).stdout
     jobs = planned_jobs(out)
-    assert jobs["train_stage"] == 4 and jobs["final_tune"] == 40
+    assert jobs["train_stage"] == 4 and jobs["final_tune"] == 16
     assert "gpu=1, gpu_model=a100" in out
 
 
@@ -215,3 +215,55 @@ def test_planning_imports_neither_torch_nor_transformers(tmp_path):
                str(REPO / "config/config.yaml"), "--directory", str(tmp_path)]  # fmt: skip
     result = subprocess.run(command, capture_output=True, text=True, env=os.environ | {"HF_HUB_OFFLINE": "1"})
     assert "HEAVY: []" in result.stdout, result.stdout[-500:] + result.stderr[-2000:]
+
+
+def test_paper_config_gives_each_recipe_its_own_table4_rate(tmp_path):
+    """The reference's Table 4: 2.7e-7 (SNLI only), 2.6e-7 (SNLI+MNLI), 2.4e-7 (MNLI only), 2.0e-7 (MNLI+SNLI)."""
+    out = run_snakemake("-n", "--configfile", str(REPO / "config/config.yaml"), workdir=tmp_path).stdout
+    table4 = {"snli": "2.7e-07", "snli_mnli": "2.6e-07", "mnli": "2.4e-07", "mnli_snli": "2e-07"}
+    for recipe, rate in table4.items():
+        assert f"results/models/final/all_epochs/final_lr{rate}/{recipe}/seed42/lr5e-05/model" in out
+        assert f"results/models/final/all_epochs/final_lrfrom_schedule/{recipe}/seed42/lr5e-05/model" in out
+        for other in set(table4.values()) - {rate}:
+            assert f"final_lr{other}/{recipe}/" not in out
+
+
+def test_a_rate_mapping_that_misses_a_recipe_is_refused(tmp_path):
+    config = write_config(
+        tmp_path / "bad.yaml",
+        mistakes={"final_learning_rates": {"snli": [1e-7], "mnli": [1e-7], "snli_mnli": [1e-7]}},
+    )
+    result = run_snakemake("-n", "--configfile", str(config), workdir=tmp_path, check=False)
+    assert result.returncode != 0
+    assert "config: mistakes.final_learning_rates: no rates for recipe 'mnli_snli'" in result.stdout + result.stderr
+    assert not (tmp_path / "results").exists()
+
+
+def test_learning_rates_that_differ_in_the_seventh_digit_are_two_runs(tmp_path):
+    config = write_config(tmp_path / "close.yaml", learning_rates=[1.0e-4, 1.000001e-4], adversarial=None)
+    out = run_snakemake("-n", "--configfile", str(config), workdir=tmp_path).stdout
+    assert planned_jobs(out)["train_stage"] == 4 * 2
+    assert "results/models/snli/seed42/lr0.0001/model" in out
+    assert "results/models/snli/seed42/lr0.0001000001/model" in out
+
+
+def test_without_an_llm_the_llm_rules_are_skipped(tmp_path):
+    import yaml
+
+    analysis = yaml.safe_load((REPO / "config/config.yaml").read_text())["analysis"]
+    analysis.pop("llm")
+    config = write_config(tmp_path / "no_llm.yaml", analysis=None)
+    config.write_text(yaml.safe_dump(yaml.safe_load(config.read_text()) | {"analysis": analysis}))
+    out = run_snakemake("-n", "--configfile", str(config), workdir=tmp_path).stdout
+    jobs = planned_jobs(out)
+    assert "llm_predictions" not in jobs and "download_model" in jobs and jobs["download_model"] == 1
+    assert jobs["error_spreadsheet"] == 10 and jobs["analysis_tables"] == 1
+
+
+def test_mnli_validation_mismatched_is_prepared_only_when_evaluated(tmp_path):
+    sets = ["snli/validation", "snli/test", "mnli/validation_matched", "breaking_nli/test"]
+    config = write_config(tmp_path / "matched.yaml", base="config/demo.yaml", evaluation={"sets": sets})
+    out = run_snakemake("-n", "--configfile", str(config), workdir=tmp_path).stdout
+    assert "results/data/mnli/validation_mismatched.parquet" not in out
+    out = run_snakemake("-n", "--configfile", str(REPO / "config/demo.yaml"), workdir=tmp_path).stdout
+    assert "results/data/mnli/validation_mismatched.parquet" in out

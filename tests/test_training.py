@@ -122,8 +122,76 @@ def test_sigterm_mid_epoch_checkpoints_then_resumes_exactly(
 def test_checkpoint_of_another_configuration_is_not_resumed(tiny_model, small_data, tmp_path, monkeypatch, caplog):
     train_until_crash_in_second_epoch(monkeypatch, stage_args(tiny_model, small_data, tmp_path, learning_rate=5e-4))
     train_stage(stage_args(tiny_model, small_data, tmp_path, learning_rate=1e-3))
-    assert "belongs to a different configuration" in caplog.text
+    assert "made from other inputs or settings; discarded" in caplog.text
     assert pd.read_csv(tmp_path / "run" / "epoch_log.csv")["epoch"].tolist() == [1, 2]
+
+
+def test_checkpoint_is_discarded_when_the_starting_model_changes_at_the_same_path(
+    tiny_model, small_data, tmp_path, monkeypatch, caplog
+):
+    """A retrained first stage (or an edited model) at the same path: resuming would mix two starting points."""
+    import shutil
+
+    import torch
+
+    from nlirobust.modeling import load_classifier
+
+    model_dir = tmp_path / "start"
+    shutil.copytree(tiny_model, model_dir)
+    train_until_crash_in_second_epoch(monkeypatch, stage_args(model_dir, small_data, tmp_path / "killed"))
+
+    model, tokenizer = load_classifier(model_dir)  # same shapes, other weights: as a retrained stage would be
+    with torch.no_grad():
+        for parameter in model.parameters():
+            parameter.mul_(0.9)
+    model.save_pretrained(model_dir)
+    caplog.clear()
+    caplog.set_level("INFO")
+    train_stage(stage_args(model_dir, small_data, tmp_path / "killed"))
+    assert "discarded, starting over" in caplog.text and "resumed from" not in caplog.text
+
+    train_stage(stage_args(model_dir, small_data, tmp_path / "clean"))
+    assert_same_results(tmp_path / "clean/run", tmp_path / "killed/run")
+
+
+def test_speed_and_logging_settings_do_not_void_a_checkpoint(
+    uninterrupted, tiny_model, small_data, tmp_path, monkeypatch, caplog
+):
+    train_until_crash_in_second_epoch(monkeypatch, stage_args(tiny_model, small_data, tmp_path))
+    caplog.clear()
+    caplog.set_level("INFO")
+    train_stage(
+        stage_args(
+            tiny_model, small_data, tmp_path, eval_batch_size=17, threads=2, tokenization_cache=str(tmp_path / "tc")
+        )
+    )
+    assert "resumed from" in caplog.text and "discarded" not in caplog.text
+    assert_same_results(uninterrupted[0], tmp_path / "run")
+
+
+def test_training_pairs_that_sit_in_a_scored_set_follow_the_leakage_setting(tiny_model, small_data, tmp_path):
+    import json
+
+    from nlirobust.data.schema import DataFormatError
+
+    train = pd.read_parquet(small_data["snli_train"]).iloc[:300]
+    scored = train.iloc[:40].assign(id=lambda f: "t" + f["id"], premise=lambda f: "  " + f["premise"].str.upper())
+    train.to_parquet(tmp_path / "train.parquet")
+    scored.to_parquet(tmp_path / "scored.parquet")
+    common = dict(train_file=str(tmp_path / "train.parquet"), scored_files=[str(tmp_path / "scored.parquet")])
+    common |= dict(epochs=1, record_train_predictions=False)
+
+    with pytest.raises(DataFormatError, match="40 of 300 training pairs also sit in sets"):
+        train_stage(stage_args(tiny_model, small_data, tmp_path / "fail", leakage="fail", **common))
+    assert not (tmp_path / "fail/run/model").exists()
+
+    facts = train_stage(stage_args(tiny_model, small_data, tmp_path / "exclude", **common))
+    written = json.loads((tmp_path / "exclude/run/run.json").read_text())
+    assert facts["train_examples"] == 260 and written["overlap"]["dropped"] == 40
+    assert written["overlap"]["by_set"] == {f"{tmp_path.name}/scored": 40}
+
+    facts = train_stage(stage_args(tiny_model, small_data, tmp_path / "report", leakage="report", **common))
+    assert facts["train_examples"] == 300 and facts["overlap"]["kept_overlapping"] == 40
 
 
 def run_cli(args: StageArguments) -> None:
@@ -134,7 +202,9 @@ def run_cli(args: StageArguments) -> None:
 
     from workflow_helpers import REPO
 
-    flags = [f"--{k}={v}" for k, v in asdict(args).items() if v is not None]
+    flags = [f"--{k}={v}" for k, v in asdict(args).items() if v is not None and not isinstance(v, list)]
+    if args.scored_files:
+        flags += ["--scored_files", *args.scored_files]
     result = subprocess.run(
         [sys.executable, str(REPO / "scripts/train_stage.py"), *flags], capture_output=True, text=True
     )

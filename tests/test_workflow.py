@@ -285,3 +285,89 @@ def test_analysis_outputs_exist_for_every_analysed_model(demo_run):
     assert set(runs["kind"]) == {"initial", "final", "adversarial"}
     for recipe in RECIPES:
         assert (workdir / f"results/figures/learning_curves/{recipe}.png").exists()
+
+
+TRAINING_JOBS = {"train_stage", "final_tune", "retrain_adversarial", "evaluate_model", "evaluate_attack_set"}
+
+
+def test_speed_and_logging_settings_retrain_nothing_but_result_settings_do(demo_run, tmp_path):
+    """A cosmetic edit must not cost days of GPU time; a real one must not be silently skipped."""
+    workdir, config, _ = demo_run
+    import yaml
+
+    base = yaml.safe_load(config.read_text())
+
+    def planned(**training):
+        edited = tmp_path / "edited.yaml"
+        edited.write_text(yaml.safe_dump(base | {"training": base["training"] | training}))
+        return planned_jobs(run_snakemake("-n", "--configfile", str(edited), workdir=workdir).stdout or "Job stats:\n")
+
+    cosmetic = planned(
+        eval_batch_size=base["training"]["eval_batch_size"] // 2,
+        logging_steps=base["training"]["logging_steps"] + 7,
+        tokenization_cache="resources/other_cache",
+        threads=2,
+    )
+    assert not TRAINING_JOBS & set(cosmetic), cosmetic
+    assert not {"llm_predictions", "hidden_state_map", "attack_baseline"} & set(cosmetic), cosmetic
+    assert planned(epochs=base["training"]["epochs"] + 1)["train_stage"] == len(RECIPES) + 0
+    assert planned(batch_size=base["training"]["batch_size"] * 2)["final_tune"] > 0
+    edited = tmp_path / "seed.yaml"
+    edited.write_text(yaml.safe_dump(base | {"seeds": [2]}))
+    assert planned_jobs(run_snakemake("-n", "--configfile", str(edited), workdir=workdir).stdout)["train_stage"] > 0
+
+
+def plain_keys(frame: pd.DataFrame) -> pd.Series:
+    """premise + hypothesis, lower case, single spaces: the overlap key, written independently of the package."""
+    norm = lambda text: text.str.lower().str.split().str.join(" ")  # noqa: E731
+    return norm(frame["premise"]) + "\t" + norm(frame["hypothesis"])
+
+
+def test_overlap_table_and_every_run_count_the_shared_pairs(demo_run):
+    workdir = demo_run[0]
+    data = workdir / "results/data"
+    table = pd.read_csv(data / "overlap.csv")
+    scored = {name: set(plain_keys(pd.read_parquet(data / f"{name}.parquet"))) for name in table["scored_set"].unique()}
+    for train_set in ("snli/train", "chaosnli/snli"):
+        keys = plain_keys(pd.read_parquet(data / f"{train_set}.parquet"))
+        for name, their_keys in scored.items():
+            row = table[(table["train_set"] == train_set) & (table["scored_set"] == name)].iloc[0]
+            assert row["overlapping"] == int(keys.isin(their_keys).sum()), (train_set, name)
+    # the tuning job dropped exactly the selected pairs that sit in a scored set (leakage: exclude)
+    selection = pd.read_parquet(workdir / "results/mistakes/snli/seed1/lr0.0015/selection/chaosnli_max60.parquet")
+    inside = int(plain_keys(selection).isin(set().union(*scored.values())).sum())
+    facts = json.loads(
+        (workdir / "results/models/final/chaosnli_max60/final_lr0.0001/snli/seed1/lr0.0015/run.json").read_text()
+    )
+    assert facts["overlap"]["action"] == "exclude" and facts["overlap"]["dropped"] == inside
+    assert facts["train_examples"] == len(selection) - inside
+    initial = json.loads((workdir / "results/models/snli/seed1/lr0.0015/run.json").read_text())
+    snli_train = plain_keys(pd.read_parquet(data / "snli/train.parquet"))
+    assert initial["overlap"]["dropped"] == int(snli_train.isin(set().union(*scored.values())).sum())
+    assert "## Leakage: training pairs in scored sets" in (workdir / "results/report.md").read_text()
+
+
+def test_adversarial_overall_leaves_out_the_validation_pairs_the_retrained_model_saw(demo_run):
+    workdir = demo_run[0]
+    overall = pd.read_csv(workdir / "results/tables/adversarial/overall.csv")
+    validation = overall[overall["evalset"] == "snli/validation"]
+    trained_on = pd.read_parquet(workdir / "results/adversarial/gradient/snli/seed1/lr0.0015/train.parquet")
+    full = pd.read_parquet(workdir / "results/predictions/snli/seed1/lr0.0015/snli/validation.parquet")
+    kept = full[~full["id"].isin(set(trained_on["original_id"]))]
+    for _, row in validation.iterrows():  # baseline and retrained model, on the same remaining pairs
+        assert row["trained_on"] == len(trained_on) > 0
+        assert row["examples"] == len(full) - len(trained_on)
+    baseline = validation[validation["model"] == "baseline"].iloc[0]
+    assert baseline["accuracy"] == pytest.approx((kept["gold"] == kept["pred"]).mean())
+    assert "left out" in (workdir / "results/tables/adversarial/overall.md").read_text()
+
+
+def test_subset_cells_from_too_few_pairs_are_not_given_percentages(demo_run):
+    workdir = demo_run[0]
+    metrics = pd.read_csv(workdir / "results/tables/adversarial/subset_metrics.csv")
+    few = metrics.groupby(["evalset", "subset", "model", "class"])["support"].mean()
+    few = few[few < 30]
+    assert len(few) > 0  # the small run has such subsets (long pairs, negation on the held-out attack set)
+    markdown = (workdir / "results/tables/adversarial/subset_metrics.md").read_text()
+    assert "too few to read (n=" in markdown and "pairs (per seed)" in markdown
+    assert "seeds (pooled)" in (workdir / "results/tables/adversarial/error_flow.md").read_text()

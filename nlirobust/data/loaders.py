@@ -48,6 +48,26 @@ _ALIASES: dict[str, tuple[str, ...]] = {
 _NO_GOLD_LABEL = {-1, "-1", "-"}
 
 
+def annotator_agreement(labels: object, where: str, field: str = "annotator_labels") -> tuple[int, int]:
+    """(annotators, the votes of the most chosen label) from a list of label spellings ('neutral', 'n', 1).
+
+    Empty strings (SNLI leaves unused annotator slots blank in some releases) are not votes.
+    """
+    if labels is None or (isinstance(labels, float) and math.isnan(labels)):
+        return 0, 0
+    if isinstance(labels, str) or not hasattr(labels, "__iter__"):
+        raise DataFormatError(f"{where}: field '{field}' must be a list of labels, got {labels!r}")
+    votes = []
+    for label in labels:
+        if isinstance(label, str) and not label.strip():
+            continue
+        try:
+            votes.append(label_to_id(label))
+        except ValueError as err:
+            raise DataFormatError(f"{where}: field '{field}': {err}") from None
+    return len(votes), (max(votes.count(k) for k in set(votes)) if votes else 0)
+
+
 def _line_of(raw: pd.DataFrame, row_index: int) -> str:
     if "__line__" in raw.columns:
         return f":{raw['__line__'].iloc[row_index]}"
@@ -105,6 +125,14 @@ def normalize_pairs(raw: pd.DataFrame, source: str, origin: str, id_prefix: str 
             "source": source,
         }
     )
+    if "annotator_labels" in raw.columns:  # SNLI/MNLI jsonl: 5 labels for validated pairs, 1 for the others
+        agreement = [
+            annotator_agreement(labels, f"{origin}{_line_of(raw, i)}")
+            for i, labels in enumerate(raw["annotator_labels"])
+            if keep.iloc[i]
+        ]
+        df["annotators"] = [a for a, _ in agreement]
+        df["max_agreeing"] = [m for _, m in agreement]
     duplicated = df["id"].duplicated()
     if duplicated.any():
         i = int(keep.to_numpy().nonzero()[0][duplicated.to_numpy().nonzero()[0][0]])
@@ -152,8 +180,8 @@ def load_chaosnli(path: str | Path, source: str = "chaosnli") -> pd.DataFrame:
     """ChaosNLI `chaosNLI_{snli,mnli_m}.jsonl`: 100 annotations per pair, label lists ordered [e, n, c].
 
     Extra columns: `count_e`, `count_n`, `count_c` (annotations per label), `max_share` (percent of annotators
-    behind the most chosen label), `old_agreement` (how many of the 5 original annotators chose the old label),
-    `entropy`.
+    behind the most chosen label), `annotators` and `max_agreeing` (of the original SNLI/MNLI annotators, from
+    `old_labels`, which the real files spell as full words while `old_label` is a letter), `entropy`.
     """
     rows = read_jsonl(path)
     flat = []
@@ -169,16 +197,20 @@ def load_chaosnli(path: str | Path, source: str = "chaosnli") -> pd.DataFrame:
         if not (isinstance(counts, list) and len(counts) == 3 and all(isinstance(c, int) for c in counts)):
             raise DataFormatError(f"{where}: field 'label_count' must be three integers ordered [e, n, c]")
         if "label_counter" in row:
-            annotators = sum(row["label_counter"].values())
-            if sum(counts) != annotators:
+            counter = row["label_counter"]
+            if not isinstance(counter, dict) or not all(isinstance(v, int) for v in counter.values()):
                 raise DataFormatError(
-                    f"{where}: field 'label_count' sums to {sum(counts)} but label_counter has {annotators} annotations"
+                    f'{where}: field \'label_counter\' must be an object such as {{"e": 60, "n": 40}}'
+                )
+            votes = sum(counter.values())
+            if sum(counts) != votes:
+                raise DataFormatError(
+                    f"{where}: field 'label_count' sums to {sum(counts)} but label_counter has {votes} annotations"
                 )
         total = sum(counts)
         if total <= 0:
             raise DataFormatError(f"{where}: field 'label_count' has no annotations")
-        old_labels = row.get("old_labels") or []
-        old_label = row.get("old_label")
+        annotators, max_agreeing = annotator_agreement(row.get("old_labels"), where, "old_labels")
         flat.append(
             {
                 "uid": row["uid"],
@@ -189,7 +221,8 @@ def load_chaosnli(path: str | Path, source: str = "chaosnli") -> pd.DataFrame:
                 "count_n": counts[1],
                 "count_c": counts[2],
                 "max_share": 100.0 * max(counts) / total,
-                "old_agreement": sum(1 for label in old_labels if label == old_label) if old_labels else math.nan,
+                "annotators": annotators,
+                "max_agreeing": max_agreeing,
                 "entropy": row.get("entropy", math.nan),
                 "__line__": row["__line__"],
             }
@@ -197,6 +230,6 @@ def load_chaosnli(path: str | Path, source: str = "chaosnli") -> pd.DataFrame:
     raw = pd.DataFrame(flat)
     df = normalize_pairs(raw, source=source, origin=str(path))
     # majority_label is always e/n/c, so no row was dropped and the order is the file's.
-    for column in ("count_e", "count_n", "count_c", "max_share", "old_agreement", "entropy"):
+    for column in ("count_e", "count_n", "count_c", "max_share", "annotators", "max_agreeing", "entropy"):
         df[column] = raw[column].to_numpy()
     return df

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from nlirobust.data.io import atomic_path
+from nlirobust.labels import LABEL_NAMES
 
 NOUNS = {"man": "men", "woman": "women", "boy": "boys", "girl": "girls"}
 GENERIC_NOUN = ("person", "people")
@@ -486,8 +487,9 @@ def chaosnli_rows(rng: random.Random, n: int, frames: dict[str, tuple[str, str]]
                     "hypothesis": render(h, "{S} {be} {A}{P} .", tense),
                     "source": source,
                 },
+                # as in the real files: old_label is a letter, old_labels are full words
                 "old_label": Counter(old_labels).most_common(1)[0][0],
-                "old_labels": old_labels,
+                "old_labels": [LABEL_NAMES["enc".index(letter)] for letter in old_labels],
             }
         )
     return rows

@@ -18,6 +18,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from nlirobust.names import SPEED_ONLY_SETTINGS
+
 log = logging.getLogger(__name__)
 
 
@@ -56,28 +58,42 @@ class StageArguments:
     tokenization_cache: str | None = field(
         default=None, metadata={"help": "directory: tokenise each data set once per tokenizer, reuse it after"}
     )
+    scored_files: list[str] = field(
+        default_factory=list,
+        metadata={"help": "pair files the model will be scored on: training pairs also in them follow --leakage"},
+    )
+    leakage: str = field(
+        default="exclude", metadata={"help": "exclude (drop overlapping training pairs), fail, or report (keep)"}
+    )
+
+
+# Arguments that name where things go or how fast they run: the result does not depend on them.
+_NOT_IN_FINGERPRINT = ("output_dir", "checkpoint_dir", "keep_checkpoints", *SPEED_ONLY_SETTINGS)
+# Arguments that name inputs: the fingerprint takes what is there, not the name.
+_INPUT_PATHS = ("model_in", "train_file", "validation_file", "learning_rate_from")
 
 
 def run_fingerprint(args: StageArguments) -> str:
-    """What a checkpoint must match to be resumed: every argument that changes the result, and the data."""
-    from nlirobust.runinfo import file_digest
+    """What a checkpoint must match to be resumed: the content of every input (the starting model's weights, config
+    and tokenizer; training, validation and scored data) and every argument that changes the result.
 
-    relevant = {
-        k: v
-        for k, v in dataclasses.asdict(args).items()
-        if k
-        not in (
-            "output_dir",
-            "checkpoint_dir",
-            "threads",
-            "keep_checkpoints",
-            "eval_batch_size",
-            "report_to",
-            "tokenization_cache",
-        )
-    }
-    relevant["train_sha256"] = file_digest(args.train_file)
+    Paths are replaced by digests of what they point to, so a retrained first stage or an edited model at the same
+    path voids the checkpoint, and moving a folder does not.
+    """
+    from nlirobust.runinfo import path_digest
+
+    relevant = {k: v for k, v in dataclasses.asdict(args).items() if k not in _NOT_IN_FINGERPRINT}
+    for key in _INPUT_PATHS:
+        if relevant[key] is not None:
+            relevant[key] = path_digest(relevant[key])
+    relevant["scored_files"] = sorted(path_digest(path) for path in args.scored_files)
     return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()
+
+
+def scored_set_name(path: str | Path) -> str:
+    """snli/test for results/data/snli/test.parquet."""
+    path = Path(path)
+    return f"{path.parent.name}/{path.stem}"
 
 
 def learning_rate_at_end(train_log: str | Path) -> float:
@@ -101,6 +117,7 @@ def train_stage(args: StageArguments) -> dict:
     from nlirobust.data.io import atomic_path, write_json
     from nlirobust.encoding import encode_pairs
     from nlirobust.modeling import load_classifier
+    from nlirobust.overlap import apply_leakage
     from nlirobust.runinfo import hardware_facts
     from nlirobust.training.trainer import NLITrainer
 
@@ -124,6 +141,18 @@ def train_stage(args: StageArguments) -> dict:
     train_pairs = pd.read_parquet(args.train_file)
     if args.max_train_examples:
         train_pairs = train_pairs.iloc[: args.max_train_examples]
+    scored = {
+        scored_set_name(path): pd.read_parquet(path, columns=["premise", "hypothesis"]) for path in args.scored_files
+    }
+    train_pairs, overlap = apply_leakage(train_pairs, scored, args.leakage, args.train_file)
+    if overlap["overlapping"]:
+        log.warning(
+            "%s: %d training pair(s) also in scored sets %s: %s",
+            args.train_file,
+            overlap["overlapping"],
+            {k: v for k, v in overlap["by_set"].items() if v},
+            "dropped" if overlap["dropped"] else "kept (leakage: report)",
+        )
     model, tokenizer = load_classifier(args.model_in)
     cuda = torch.cuda.is_available()
     if cuda and args.tf32:
@@ -193,6 +222,7 @@ def train_stage(args: StageArguments) -> dict:
         "arguments": dataclasses.asdict(args),
         "learning_rate_used": args.learning_rate,
         "train_examples": len(train_pairs),
+        "overlap": overlap,
         "global_steps": result.global_step,
         "train_loss": result.training_loss,
         "wall_seconds": wall,

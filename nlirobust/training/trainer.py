@@ -163,7 +163,10 @@ class NLITrainer(Trainer):
                 log.warning("checkpoint %s is unreadable (%s); trying an older one", path, err)
                 continue
             if state.get("fingerprint") != self.fingerprint:
-                log.warning("checkpoint %s belongs to a different configuration; starting over", path)
+                # another model, other data or other settings: resuming would mix two runs into one result
+                log.warning("checkpoint %s was made from other inputs or settings; discarded, starting over", path.name)
+                for stale in self.checkpoint_dir.glob("checkpoint-*"):
+                    shutil.rmtree(stale, ignore_errors=True)
                 return None
             self.model.load_state_dict(state["model"])
             optimizer.load_state_dict(state["optimizer"])
