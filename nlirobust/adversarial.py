@@ -20,6 +20,19 @@ import pandas as pd
 ATTACKS: tuple[str, ...] = ("gradient", "random")
 
 
+
+ATTACKED_ID_PREFIX = "adv:"
+
+
+def attacked_id(original: str) -> str:
+    """The id of an attacked pair: its source pair's id, prefixed (so both can sit in one training set)."""
+    return f"{ATTACKED_ID_PREFIX}{original}"
+
+
+def original_id(attacked: str) -> str:
+    """The id of the pair an attacked pair was made from."""
+    return attacked.removeprefix(ATTACKED_ID_PREFIX)
+
 def balanced_sample(pairs: pd.DataFrame, per_class: int, seed: int, heldout_fraction: float) -> pd.DataFrame:
     """Up to `per_class` pairs of each label, drawn with `seed`, with a `part` column: `train` or `heldout`.
 
@@ -142,7 +155,7 @@ def attack_pairs(model, tokenizer, pairs: pd.DataFrame, options: AttackOptions, 
             rows.append(
                 pair.to_dict()
                 | {
-                    "id": f"adv:{pair['id']}",
+                    "id": attacked_id(pair["id"]),
                     "hypothesis": mask_spans(pair["hypothesis"], spans, tokenizer.mask_token),
                     "source": f"adversarial-{options.method}",
                     "original_id": pair["id"],

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from nlirobust.adversarial import original_id
 from nlirobust.labels import LABEL_NAMES
 from nlirobust.mistake_tables import percent, points
 from nlirobust.mistakes import mcnemar_exact, mcnemar_p
@@ -153,8 +154,8 @@ def retrained_on(summary_files: list[str | Path], prediction_files: list[str | P
     for path in summary_files:
         key = attack_key(path)
         if key["attack"] in retrained:
-            train = pd.read_parquet(Path(path).parent / "train.parquet", columns=["original_id"])
-            ids.setdefault((key["seed"], key["lr"]), set()).update(train["original_id"].astype(str))
+            train = pd.read_parquet(Path(path).parent / "train.parquet", columns=["id"])
+            ids.setdefault((key["seed"], key["lr"]), set()).update(train["id"].astype(str).map(original_id))
     return ids
 
 

@@ -34,17 +34,56 @@ CHAT_TEMPLATE = (
 )
 
 
-def prompts_for(tokenizer, pairs: pd.DataFrame) -> list[list[int]]:
-    """Token ids of the chat prompt for every pair, ending where the assistant's answer starts."""
+# Prompts longer than this are cut unless the config says otherwise (and never past the model's context): real NLI
+# pairs need well under 300 tokens, and one 20,000-word pair padded a whole batch to a 38 GB logits tensor.
+DEFAULT_MAX_PROMPT_TOKENS = 1024
+TRUNCATION_MARK = " ..."
+
+
+def _prompt_ids(tokenizer, premise: str, hypothesis: str) -> list[int]:
+    messages = [
+        {"role": "system", "content": SYSTEM_PROMPT},
+        {"role": "user", "content": USER_PROMPT.format(premise=premise, hypothesis=hypothesis)},
+    ]
+    text = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+    return tokenizer(text, add_special_tokens=False)["input_ids"]
+
+
+def _cut(tokenizer, text: str, keep: int) -> str:
+    ids = tokenizer(text, add_special_tokens=False)["input_ids"]
+    return text if len(ids) <= keep else tokenizer.decode(ids[: max(keep, 0)]) + TRUNCATION_MARK
+
+
+def prompts_for(tokenizer, pairs: pd.DataFrame, max_prompt_tokens: int | None = None) -> list[list[int]]:
+    """Token ids of the chat prompt for every pair, ending where the assistant's answer starts.
+
+    A prompt longer than `max_prompt_tokens` has its pair text cut, the premise first (its end is dropped, marked
+    ' ...'), then the hypothesis, until it fits; the instructions are never cut.
+    """
+    overhead = len(_prompt_ids(tokenizer, "", ""))
     prompts = []
     for premise, hypothesis in zip(pairs["premise"], pairs["hypothesis"], strict=True):
-        messages = [
-            {"role": "system", "content": SYSTEM_PROMPT},
-            {"role": "user", "content": USER_PROMPT.format(premise=premise, hypothesis=hypothesis)},
-        ]
-        text = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
-        prompts.append(tokenizer(text, add_special_tokens=False)["input_ids"])
+        ids = _prompt_ids(tokenizer, premise, hypothesis)
+        if max_prompt_tokens is not None and len(ids) > max_prompt_tokens:
+            room = max_prompt_tokens - overhead - 2  # token merges at the joins may cost one each
+            mark = len(tokenizer(TRUNCATION_MARK, add_special_tokens=False)["input_ids"])
+            hypothesis_tokens = len(tokenizer(hypothesis, add_special_tokens=False)["input_ids"])
+            premise = _cut(tokenizer, premise, room - min(hypothesis_tokens, room // 2) - mark)
+            premise_tokens = len(tokenizer(premise, add_special_tokens=False)["input_ids"])
+            if hypothesis_tokens > room - premise_tokens:
+                hypothesis = _cut(tokenizer, hypothesis, room - premise_tokens - mark)
+            ids = _prompt_ids(tokenizer, premise, hypothesis)[:max_prompt_tokens]
+        prompts.append(ids)
     return prompts
+
+
+def prompt_limit(model_dir: str | Path, max_prompt_tokens: int | None, longest_label: int) -> int:
+    """The prompt length to cut at: the setting, or DEFAULT_MAX_PROMPT_TOKENS, within the model's context."""
+    from transformers import AutoConfig
+
+    context = getattr(AutoConfig.from_pretrained(str(model_dir)), "max_position_embeddings", None) or 10**9
+    limit = max_prompt_tokens or DEFAULT_MAX_PROMPT_TOKENS
+    return min(limit, context - longest_label)
 
 
 def label_token_ids(tokenizer) -> list[list[int]]:
@@ -112,6 +151,7 @@ def llm_predictions(
     pairs: pd.DataFrame,
     backend: str = "transformers",
     batch_size: int = 8,
+    max_prompt_tokens: int | None = None,
 ) -> tuple[pd.DataFrame, dict]:
     """(predictions, facts): `id`, `gold`, `llm_pred`, `llm_logprob_{label}` per pair; accuracy and timing."""
     import torch
@@ -122,7 +162,10 @@ def llm_predictions(
     tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
     if tokenizer.chat_template is None:
         raise ValueError(f"{model_dir}: the tokenizer has no chat template; use an instruction-tuned model")
-    prompts, labels = prompts_for(tokenizer, pairs), label_token_ids(tokenizer)
+    labels = label_token_ids(tokenizer)
+    limit = prompt_limit(model_dir, max_prompt_tokens, max(len(ids) for ids in labels))
+    prompts = prompts_for(tokenizer, pairs, limit)
+    truncated = sum(len(cut) != len(whole) for cut, whole in zip(prompts, prompts_for(tokenizer, pairs), strict=True))
     start = time.perf_counter()
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if backend == "vllm":
@@ -146,6 +189,8 @@ def llm_predictions(
         "examples_per_second": len(frame) / max(seconds, 1e-9),
         "device": device.type,
         "label_tokens": {name: len(ids) for name, ids in zip(LABEL_NAMES, labels, strict=True)},
+        "max_prompt_tokens": limit,
+        "truncated_prompts": truncated,
     }
     return frame, facts
 

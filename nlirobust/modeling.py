@@ -109,6 +109,11 @@ def load_classifier(name_or_path: str | Path):
     """(model, tokenizer) for 3-way NLI from a local directory or hub id; a new head is added if it has none."""
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
+    from nlirobust.data.schema import DataFormatError
+    from nlirobust.model_checks import model_dir_problem
+
+    if Path(name_or_path).is_dir() and (problem := model_dir_problem(name_or_path)):
+        raise DataFormatError(problem)  # one line, not a traceback from deep inside from_pretrained
     tokenizer = AutoTokenizer.from_pretrained(str(name_or_path))
     model = AutoModelForSequenceClassification.from_pretrained(
         str(name_or_path), num_labels=NUM_LABELS, id2label=ID2LABEL, label2id=LABEL2ID

@@ -33,13 +33,18 @@ rule llm_predictions:
     threads: config["training"].get("threads", 1)
     resources:
         gpu=1,
-        mem_mb=24000,
+        mem_mb=(LLM or {}).get("mem_mb", 24000),
         runtime=120,
     params:
         script=script_path("llm_predictions.py"),
         options=(
             f"--backend {LLM['backend']} --batch-size {LLM['batch_size']}"
             + (f" --max-examples {LLM['max_examples']}" if LLM["max_examples"] else "")
+            + (
+                f" --max-prompt-tokens {LLM['max_prompt_tokens']}"
+                if LLM.get("max_prompt_tokens")
+                else ""
+            )
             if LLM
             else ""
         ),

@@ -6,10 +6,13 @@ import json
 import os
 import re
 import shlex
+import sys
 from pathlib import Path
 
 from snakemake.utils import validate
 
+from nlirobust.config_checks import config_problem
+from nlirobust.model_checks import looks_like_a_path, model_dir_problem
 from nlirobust.names import (
     ADVERSARIAL_TABLES,
     AMBIGUITY_SELECTIONS,
@@ -24,6 +27,14 @@ from nlirobust.names import (
     lr_name,
 )
 
+# One line on stderr for a bad config (the key path, the YAML pitfall), then Snakemake's validation fills defaults.
+_config_problem = config_problem(
+    config,
+    workflow.configfiles,
+    Path(workflow.basedir) / "config" / "schema.yaml",
+)
+if _config_problem:
+    sys.exit(_config_problem)
 validate(config, schema="../config/schema.yaml")
 
 SCRIPTS = Path(workflow.basedir) / "scripts"
@@ -147,13 +158,21 @@ def prepared_splits(dataset):
 
 
 # ---- models ---------------------------------------------------------------------------------------------------
-def model_location(name, key, embedded_dir):
-    """Where a configured model lives: the embedded build, an existing directory, or a hub download."""
+def model_location(name, key, embedded_dir, max_length=None):
+    """Where a configured model lives: the embedded build, an existing directory, or a hub download.
+
+    An existing directory is checked now (weights present, `max_length` within its position limit), and a name
+    meant as a path that does not exist is refused, not sent to the hub."""
     name = str(name)
     if name == "embedded":
         return embedded_dir
     if Path(name).exists():
+        problem = model_dir_problem(name, max_length)
+        if problem:
+            raise ValueError(f"config: {key}: {problem}")
         return name
+    if looks_like_a_path(name):
+        raise ValueError(f"config: {key}: '{name}' is no directory here (a local path that does not exist yet?)")
     if not re.fullmatch(r"[A-Za-z0-9][\w.-]*/[\w.-]+", name):
         raise ValueError(
             f"config: {key}: '{name}' is neither an existing directory nor a hub id (owner/name)"
@@ -171,7 +190,11 @@ def pretrained_model():
         config["model"]["name_or_path"],
         "model.name_or_path",
         "resources/models/embedded",
+        config["model"]["max_length"],
     )
+
+
+pretrained_model()  # a bad model (missing path, no weights, too short for max_length) stops planning here
 
 
 def run_dir(recipe="{recipe}", seed="{seed}", lr="{lr}"):

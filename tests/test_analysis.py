@@ -149,3 +149,23 @@ def test_hidden_state_map_covers_errors_and_correct_pairs(tiny_model, small_data
     assert points["wrong"].sum() == min(40, wrong) and (~points["wrong"]).sum() == min(30, len(predictions) - wrong)
     assert points[["pca_x", "pca_y", "tsne_x", "tsne_y"]].notna().all().all()
     assert points["confidence"].between(1 / 3 - 1e-6, 1).all()
+
+
+def test_a_huge_pair_is_cut_to_the_prompt_limit_premise_first(tiny_llm, small_data):
+    """One 20,000-word pair once padded a whole batch to a 38 GB tensor; now every prompt fits the limit."""
+    from transformers import AutoTokenizer
+
+    from nlirobust.llm import llm_predictions, prompts_for
+
+    pairs = pd.read_parquet(small_data["snli_validation"]).iloc[:6].copy()
+    pairs.loc[pairs.index[2], "premise"] = " ".join(["A man in a red hat walks a dog ."] * 2500)  # 20,000 words
+    hypothesis = pairs.loc[pairs.index[2], "hypothesis"]
+    frame, facts = llm_predictions(tiny_llm, pairs, batch_size=3, max_prompt_tokens=200)
+    assert facts["max_prompt_tokens"] == 200 and facts["truncated_prompts"] == 1
+    assert frame["llm_pred"].isin([0, 1, 2]).all() and len(frame) == 6
+    tokenizer = AutoTokenizer.from_pretrained(str(tiny_llm))
+    prompts = prompts_for(tokenizer, pairs, 200)
+    assert max(len(p) for p in prompts) <= 200
+    text = tokenizer.decode(prompts[2])
+    assert hypothesis in text and " ..." in text and "Answer with one word" in text  # the premise gave way
+    assert prompts[0] == prompts_for(tokenizer, pairs.iloc[[0]])[0]  # short pairs are untouched

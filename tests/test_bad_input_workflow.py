@@ -132,3 +132,38 @@ def test_csv_with_a_missing_column_gets_one_line_and_leaves_nothing(tmp_path):
     (raw / "test.csv").write_text("premise;label\nA man sleeps .;0\n")
     result = prepare("snli", raw, tmp_path / "out")
     assert_one_line_and_nothing_written(result, tmp_path / "out", r"test\.csv: missing field 'hypothesis'")
+
+
+def test_one_file_as_a_data_set_path_gets_one_line_naming_the_layout(tmp_path):
+    path = tmp_path / "snli_all.jsonl"
+    path.write_bytes(jsonl(PAIR, PAIR | {"premise": "Another ."}))
+    result = prepare("snli", path, tmp_path / "out")
+    assert_one_line_and_nothing_written(
+        result, tmp_path / "out", r"snli_all\.jsonl: data\.snli\.path is one file, but snli needs a folder with train"
+    )
+
+
+def test_chaosnli_label_counter_that_is_no_object_gets_one_line(tmp_path):
+    raw = tmp_path / "chaos"
+    raw.mkdir()
+    row = {"uid": "1", "example": {"premise": "a", "hypothesis": "b"}, "label_count": [60, 30, 10]}
+    row |= {"majority_label": "e", "label_counter": [60, 30, 10], "old_labels": ["entailment"] * 5}
+    for part in ("snli", "mnli_m"):
+        (raw / f"chaosNLI_{part}.jsonl").write_bytes(jsonl(row))
+    result = prepare("chaosnli", raw, tmp_path / "out")
+    assert_one_line_and_nothing_written(
+        result, tmp_path / "out", r"chaosNLI_snli\.jsonl:1: field 'label_counter' must be an object"
+    )
+
+
+@pytest.mark.parametrize("folder", ["my snli data", "snli $(touch INJECTED) `touch INJECTED2`"])
+def test_a_data_path_with_spaces_or_shell_syntax_is_read_as_a_path(tmp_path, folder):
+    raw = tmp_path / folder
+    raw.mkdir()
+    for split in ("train", "validation", "test"):
+        (raw / f"{split}.jsonl").write_bytes(jsonl(PAIR, PAIR | {"premise": f"A {split} ."}))
+    config = write_config(tmp_path / "spaces.yaml", base="config/demo.yaml", data={"snli": {"path": str(raw)}})
+    run_snakemake("results/data/snli/counts.json", "--cores", "1", "--configfile", str(config), workdir=tmp_path)
+    counts = json.loads((tmp_path / "results/data/snli/counts.json").read_text())
+    assert counts["test"]["pairs"] == 2
+    assert not list(tmp_path.rglob("INJECTED*")) and not list(REPO.glob("INJECTED*"))

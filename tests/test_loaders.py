@@ -300,3 +300,9 @@ def test_mnli_without_mismatched_prepares_what_is_asked(tmp_path):
     assert sorted(counts) == ["train", "validation_matched"]
     with pytest.raises(DataFormatError, match="no file for validation_mismatched"):
         prepare_dataset("mnli", raw, tmp_path / "out2")
+
+
+def test_jsonl_with_a_byte_order_mark_reads_like_csv_with_one(tmp_path):
+    path = tmp_path / "bom.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps({"premise": "a", "hypothesis": "b", "label": 0}).encode() + b"\n")
+    assert load_pairs_file(path, source="mine")["label"].tolist() == [0]

@@ -3,6 +3,8 @@
 Each plan is made in an empty directory, so what a run left in the repository cannot change it.
 """
 
+import re
+
 import pytest
 from workflow_helpers import REPO, SNAKEMAKE, planned_jobs, run_snakemake, write_config
 
@@ -95,8 +97,8 @@ def test_bad_config_is_rejected_before_planning(tmp_path, changes, message):
     config = write_config(tmp_path / "bad.yaml", **changes)
     result = run_snakemake("-n", "--configfile", str(config), workdir=tmp_path, check=False)
     assert result.returncode != 0
-    assert "Error validating config file" in result.stdout + result.stderr
-    assert message in result.stdout + result.stderr
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("config: "), result.stderr  # one line
+    assert message in result.stderr
     assert "Job stats" not in result.stdout
     assert not (tmp_path / "results").exists() and not (tmp_path / "logs").exists()
 
@@ -114,7 +116,7 @@ def test_bad_config_is_rejected_before_planning(tmp_path, changes, message):
         ),
         (
             {"analysis": {"llm": {"model": "/no/such/llm"}}},
-            "config: analysis.llm.model: '/no/such/llm' is neither an existing directory nor a hub id",
+            "config: analysis.llm.model: '/no/such/llm' is no directory here",
         ),
     ],
 )
@@ -139,14 +141,37 @@ def test_retraining_on_an_attack_that_is_not_built_is_rejected(tmp_path):
     assert not (tmp_path / "results").exists()
 
 
-@pytest.mark.parametrize("name", ["/no/such/model", "./models/missing", "electra-small"])
-def test_model_that_is_neither_a_directory_nor_a_hub_id_is_rejected(tmp_path, name):
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        ("/no/such/model", "is no directory here"),
+        ("./models/missing", "is no directory here"),
+        ("models/missing", "is no directory here"),  # a `models/` folder exists: a path, not the hub id models/...
+        ("electra-small", "is neither an existing directory nor a hub id"),
+    ],
+)
+def test_model_that_is_neither_a_directory_nor_a_hub_id_is_rejected(tmp_path, name, message):
+    (tmp_path / "models").mkdir()
     config = write_config(tmp_path / "bad_model.yaml", model={"name_or_path": name})
     result = run_snakemake("-n", "--configfile", str(config), workdir=tmp_path, check=False)
     assert result.returncode != 0
-    assert (
-        f"model.name_or_path: '{name}' is neither an existing directory nor a hub id" in result.stdout + result.stderr
-    )
+    assert f"model.name_or_path: '{name}' {message}" in result.stdout + result.stderr
+    assert not (tmp_path / "results").exists()
+
+
+def test_a_model_directory_without_weights_or_too_short_is_refused_while_planning(tmp_path, tiny_model):
+    import shutil
+
+    broken = tmp_path / "half_downloaded"
+    broken.mkdir()
+    shutil.copy(tiny_model / "config.json", broken / "config.json")
+    config = write_config(tmp_path / "a.yaml", model={"name_or_path": str(broken), "max_length": 64})
+    result = run_snakemake("-n", "--configfile", str(config), workdir=tmp_path, check=False)
+    assert result.returncode != 0 and "config.json but no weights" in result.stdout + result.stderr
+    config = write_config(tmp_path / "b.yaml", model={"name_or_path": str(tiny_model), "max_length": 4096})
+    result = run_snakemake("-n", "--configfile", str(config), workdir=tmp_path, check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0 and "model.max_length 4096 is above" in output and "position limit 64" in output
     assert not (tmp_path / "results").exists()
 
 
@@ -267,3 +292,45 @@ def test_mnli_validation_mismatched_is_prepared_only_when_evaluated(tmp_path):
     assert "results/data/mnli/validation_mismatched.parquet" not in out
     out = run_snakemake("-n", "--configfile", str(REPO / "config/demo.yaml"), workdir=tmp_path).stdout
     assert "results/data/mnli/validation_mismatched.parquet" in out
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("learning_rates: [5e-5]\n", "config: learning_rates[0]: '5e-5' is text (YAML reads it so); write 5.0e-5"),
+        ("seeds: [7]\n", "key 'seeds' appears twice (first on line"),
+        ("trainig: {epochs: 3}\n", "config: unknown key 'trainig' (known: model, data,"),
+    ],
+)
+def test_yaml_pitfalls_get_one_line_naming_the_key(tmp_path, text, message):
+    config = tmp_path / "pitfall.yaml"
+    base = (REPO / "config/config.yaml").read_text()
+    if text.startswith("learning_rates"):
+        base = base.replace("learning_rates: [5.0e-5]\n", "")
+    config.write_text(base + text)
+    result = run_snakemake("-n", "--configfile", str(config), workdir=tmp_path, check=False)
+    assert result.returncode != 0
+    assert message in result.stderr and result.stderr.count("\n") == 1, result.stderr
+    assert not (tmp_path / "results").exists()
+
+
+def test_every_edit_line_of_the_slurm_profile_can_be_deleted_on_its_own(tmp_path):
+    """The profile's comments say "delete this line": doing so must leave a profile that plans."""
+    lines = (REPO / "profiles/slurm/config.yaml").read_text().splitlines(keepends=True)
+    edits = [i for i, line in enumerate(lines) if "# EDIT" in line]
+    assert len(edits) == 4
+    for i in edits:
+        profile = tmp_path / f"without_{i}"
+        profile.mkdir()
+        (profile / "config.yaml").write_text("".join(lines[:i] + lines[i + 1 :]))
+        result = run_snakemake(
+            "-n", "--profile", str(profile), "--configfile", str(REPO / "config/config.yaml"), workdir=tmp_path,
+            check=False,
+        )  # fmt: skip
+        assert result.returncode == 0, (lines[i], result.stdout[-1500:] + result.stderr[-1500:])
+        train = re.search(r"rule train_stage:.*?resources: ([^\n]*)", result.stdout, re.S)[1]
+        assert "gpu=1" in train
+        if "gpu_model" in lines[i]:
+            assert "gpu_model" not in train  # any GPU
+        prepare = re.search(r"rule prepare_snli:.*?resources: ([^\n]*)", result.stdout, re.S)
+        assert prepare is not None and "gpu" not in prepare[1]  # CPU jobs: their own partition, no GPU

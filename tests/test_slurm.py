@@ -16,8 +16,9 @@ from workflow_helpers import REPO, run_snakemake, write_config
 
 pytestmark = pytest.mark.workflow
 
-GPU_RULES = ("train_stage", "evaluate_model")
-TARGET = "results/tables/initial_accuracy.md"
+GPU_RULES = ("train_stage", "evaluate_model", "llm_predictions")
+# the initial tables, and the LLM's answers (its job's memory comes from analysis.llm.mem_mb: the node has ~18 GB)
+TARGETS = ("results/tables/initial_accuracy.md", "results/analysis/llm/snli/test.parquet")
 TINY = {
     "seed": 0,
     "sizes": {
@@ -80,10 +81,10 @@ def cluster_and_local_runs(slurm_env, tmp_path_factory):
                 str(REPO / "profiles/slurm-local"),
             ]
             result = run_snakemake(
-                TARGET, *profile, "--configfile", str(config), "--verbose", workdir=workdir, env=slurm_env
+                *TARGETS, *profile, "--configfile", str(config), "--verbose", workdir=workdir, env=slurm_env
             )
         else:
-            result = run_snakemake(TARGET, "--cores", "2", "--configfile", str(config), workdir=workdir)
+            result = run_snakemake(*TARGETS, "--cores", "2", "--configfile", str(config), workdir=workdir)
         runs[where] = (workdir, result.stdout + result.stderr)
     return runs
 

@@ -328,3 +328,45 @@ def test_tokenisation_is_cached_per_data_set_and_tokenizer(tiny_model, small_dat
     encode_pairs(pairs, tokenizer, 32, tmp_path / "cache")  # another max_length is another entry
     encode_pairs(pairs.iloc[:50], tokenizer, 64, tmp_path / "cache")  # other pairs too
     assert len(list((tmp_path / "cache").iterdir())) == 3
+
+
+def test_a_planted_checkpoint_runs_no_code_and_the_job_starts_over(tiny_model, small_data, tmp_path, caplog):
+    """A pickle dropped into the checkpoint folder (shared scratch, a copied results tree) must never execute."""
+    import pickle
+
+    marker = tmp_path / "pwned"
+
+    class Payload:
+        def __reduce__(self):
+            return (os.system, (f"touch {marker}",))
+
+    planted = tmp_path / "checkpoints" / "checkpoint-000000005"
+    planted.mkdir(parents=True)
+    with open(planted / "state.pt", "wb") as handle:
+        pickle.dump({"fingerprint": "whatever", "payload": Payload()}, handle)
+    caplog.set_level("INFO")
+    train_stage(stage_args(tiny_model, small_data, tmp_path, epochs=1, record_train_predictions=False))
+    assert not marker.exists()
+    assert "unreadable" in caplog.text and "resumed from" not in caplog.text
+    assert pd.read_csv(tmp_path / "run" / "epoch_log.csv")["epoch"].tolist() == [1]
+
+
+def test_train_forward_record_resumes_exactly_from_a_mid_epoch_checkpoint(tiny_model, small_data, tmp_path, monkeypatch):
+    """The mid-epoch checkpoint carries the epoch's forward probabilities so far (a tensor, loadable weights-only)."""
+    args = dict(mistake_record="train_forward", epochs=1)
+    train_stage(stage_args(tiny_model, small_data, tmp_path / "whole", **args))
+    original = NLITrainer.compute_loss
+    calls = {"n": 0}
+
+    def loss_then_sigterm(self, *a, **k):
+        calls["n"] += 1
+        if calls["n"] == 40:
+            os.kill(os.getpid(), signal.SIGTERM)
+        return original(self, *a, **k)
+
+    monkeypatch.setattr(NLITrainer, "compute_loss", loss_then_sigterm)
+    with pytest.raises(SystemExit):
+        train_stage(stage_args(tiny_model, small_data, tmp_path / "killed", **args))
+    monkeypatch.setattr(NLITrainer, "compute_loss", original)
+    train_stage(stage_args(tiny_model, small_data, tmp_path / "killed", **args))
+    assert_same_results(tmp_path / "whole/run", tmp_path / "killed/run")

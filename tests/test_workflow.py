@@ -353,7 +353,7 @@ def test_adversarial_overall_leaves_out_the_validation_pairs_the_retrained_model
     validation = overall[overall["evalset"] == "snli/validation"]
     trained_on = pd.read_parquet(workdir / "results/adversarial/gradient/snli/seed1/lr0.0015/train.parquet")
     full = pd.read_parquet(workdir / "results/predictions/snli/seed1/lr0.0015/snli/validation.parquet")
-    kept = full[~full["id"].isin(set(trained_on["original_id"]))]
+    kept = full[~full["id"].isin(set(trained_on["id"].str.removeprefix("adv:")))]
     for _, row in validation.iterrows():  # baseline and retrained model, on the same remaining pairs
         assert row["trained_on"] == len(trained_on) > 0
         assert row["examples"] == len(full) - len(trained_on)

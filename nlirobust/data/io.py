@@ -22,7 +22,8 @@ def read_jsonl(path: str | Path) -> list[dict]:
     with open(path, "rb") as handle:
         for line_no, raw in enumerate(handle, start=1):
             try:
-                line = raw.decode("utf-8")
+                # utf-8-sig on the first line: a byte-order mark (Windows editors write one) is no part of the JSON
+                line = raw.decode("utf-8-sig" if line_no == 1 else "utf-8")
             except UnicodeDecodeError as err:
                 raise DataFormatError(f"{path}:{line_no}: not valid UTF-8 ({err.reason} at byte {err.start})") from None
             if not line.strip():

@@ -115,6 +115,7 @@ def train_stage(args: StageArguments) -> dict:
     from transformers import DataCollatorWithPadding, TrainingArguments, set_seed
 
     from nlirobust.data.io import atomic_path, write_json
+    from nlirobust.data.schema import DataFormatError
     from nlirobust.encoding import encode_pairs
     from nlirobust.modeling import load_classifier
     from nlirobust.overlap import apply_leakage
@@ -154,6 +155,9 @@ def train_stage(args: StageArguments) -> dict:
             "dropped" if overlap["dropped"] else "kept (leakage: report)",
         )
     model, tokenizer = load_classifier(args.model_in)
+    limit = getattr(model.config, "max_position_embeddings", None)
+    if limit is not None and args.max_length > limit:
+        raise DataFormatError(f"max_length {args.max_length} is above {args.model_in}'s position limit {limit}")
     cuda = torch.cuda.is_available()
     if cuda and args.tf32:
         torch.backends.cuda.matmul.allow_tf32 = True

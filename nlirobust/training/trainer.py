@@ -45,6 +45,27 @@ CHECKPOINT_STATE = "state.pt"
 CHECKPOINT_PREDICTIONS = "train_predictions.parquet"
 
 
+def rng_state() -> dict:
+    """Every RNG the loop draws from, in types `torch.load(weights_only=True)` accepts (tensors, ints, tuples)."""
+    kind, keys, position, has_gauss, cached_gauss = np.random.get_state()
+    return {
+        "python": random.getstate(),
+        "numpy": (kind, torch.from_numpy(keys.astype(np.int64)), int(position), int(has_gauss), float(cached_gauss)),
+        "torch": torch.get_rng_state(),
+        "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
+    }
+
+
+def set_rng_state(state: dict) -> None:
+    version, internal, gauss = state["python"]
+    random.setstate((version, tuple(internal), gauss))
+    kind, keys, position, has_gauss, cached_gauss = state["numpy"]
+    np.random.set_state((kind, keys.numpy().astype(np.uint32), position, has_gauss, cached_gauss))
+    torch.set_rng_state(state["torch"])
+    if state["cuda"] is not None and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
 @dataclass
 class LoopRecord:
     """Everything the loop accumulates that a resumed job must get back."""
@@ -131,15 +152,10 @@ class NLITrainer(Trainer):
             "model": self.model.state_dict(),
             "optimizer": optimizer.state_dict(),
             "scheduler": scheduler.state_dict(),
-            "rng": {
-                "python": random.getstate(),
-                "numpy": np.random.get_state(),
-                "torch": torch.get_rng_state(),
-                "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
-            },
+            "rng": rng_state(),
             "step_log": self.record.step_log,
             "epoch_log": self.record.epoch_log,
-            "forward_probs": self._forward_probs,
+            "forward_probs": None if self._forward_probs is None else torch.from_numpy(self._forward_probs),
         }
         torch.save(state, tmp / CHECKPOINT_STATE)
         failpoint("checkpoint_write")
@@ -155,7 +171,8 @@ class NLITrainer(Trainer):
         """Restore the newest readable checkpoint of this run; fall back to older ones with a warning."""
         for path in sorted(self.checkpoint_dir.glob("checkpoint-*"), reverse=True):
             try:
-                state = torch.load(path / CHECKPOINT_STATE, map_location="cpu", weights_only=False)
+                # weights_only: tensors and plain containers only, so a file planted here cannot run code
+                state = torch.load(path / CHECKPOINT_STATE, map_location="cpu", weights_only=True)
                 predictions = (
                     pd.read_parquet(path / CHECKPOINT_PREDICTIONS) if (path / CHECKPOINT_PREDICTIONS).exists() else None
                 )
@@ -171,14 +188,11 @@ class NLITrainer(Trainer):
             self.model.load_state_dict(state["model"])
             optimizer.load_state_dict(state["optimizer"])
             scheduler.load_state_dict(state["scheduler"])
-            random.setstate(state["rng"]["python"])
-            np.random.set_state(state["rng"]["numpy"])
-            torch.set_rng_state(state["rng"]["torch"])
-            if state["rng"]["cuda"] is not None and torch.cuda.is_available():
-                torch.cuda.set_rng_state_all(state["rng"]["cuda"])
+            set_rng_state(state["rng"])
             self.record.step_log = state["step_log"]
             self.record.epoch_log = state["epoch_log"]
-            self._forward_probs = state.get("forward_probs")
+            probs = state.get("forward_probs")
+            self._forward_probs = None if probs is None else probs.numpy()
             self.record.train_predictions = (
                 [g for _, g in predictions.groupby("epoch", sort=True)] if predictions is not None else []
             )
