@@ -20,7 +20,6 @@ import pandas as pd
 ATTACKS: tuple[str, ...] = ("gradient", "random")
 
 
-
 ATTACKED_ID_PREFIX = "adv:"
 
 
@@ -32,6 +31,7 @@ def attacked_id(original: str) -> str:
 def original_id(attacked: str) -> str:
     """The id of the pair an attacked pair was made from."""
     return attacked.removeprefix(ATTACKED_ID_PREFIX)
+
 
 def balanced_sample(pairs: pd.DataFrame, per_class: int, seed: int, heldout_fraction: float) -> pd.DataFrame:
     """Up to `per_class` pairs of each label, drawn with `seed`, with a `part` column: `train` or `heldout`.

@@ -149,7 +149,7 @@ def accuracy_change_wide(long: pd.DataFrame, recipes: list[str], alpha: float = 
                 "Before (%)": percent(part["accuracy_before"]),
                 "After (%)": percent(part["accuracy_after"]),
                 "Improvement (points)": points(part["improvement_points"]),
-                "Fixed / broken": f"{fixed} / {broken}",
+                "Fixed / broken (pooled over seeds)": f"{fixed} / {broken}",
                 "McNemar p": f"{p:.3g}",
                 f"Significant (p < {alpha})": "yes" if p < alpha else "no",
             }

@@ -172,7 +172,9 @@ def model_location(name, key, embedded_dir, max_length=None):
             raise ValueError(f"config: {key}: {problem}")
         return name
     if looks_like_a_path(name):
-        raise ValueError(f"config: {key}: '{name}' is no directory here (a local path that does not exist yet?)")
+        raise ValueError(
+            f"config: {key}: '{name}' is no directory here (a local path that does not exist yet?)"
+        )
     if not re.fullmatch(r"[A-Za-z0-9][\w.-]*/[\w.-]+", name):
         raise ValueError(
             f"config: {key}: '{name}' is neither an existing directory nor a hub id (owner/name)"

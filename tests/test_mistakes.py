@@ -150,5 +150,5 @@ def test_cells_over_seeds_show_mean_sd_and_mean_delta():
     change["improvement_points"] = 100 * (change["accuracy_after"] - change["accuracy_before"])
     row = mt.accuracy_change_wide(change, ["snli"]).iloc[0]
     assert row["Before (%)"] == "51.00 ± 1.41" and row["Improvement (points)"] == "+9.00 ± 1.41"
-    assert row["Fixed / broken"] == "9 / 0"  # pooled over seeds: 9 of 9, p = 2 / 2**9
+    assert row["Fixed / broken (pooled over seeds)"] == "9 / 0"  # pooled over seeds: 9 of 9, p = 2 / 2**9
     assert float(row["McNemar p"]) == pytest.approx(2 / 2**9, rel=1e-3) and row["Significant (p < 0.05)"] == "yes"

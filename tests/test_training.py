@@ -351,7 +351,9 @@ def test_a_planted_checkpoint_runs_no_code_and_the_job_starts_over(tiny_model, s
     assert pd.read_csv(tmp_path / "run" / "epoch_log.csv")["epoch"].tolist() == [1]
 
 
-def test_train_forward_record_resumes_exactly_from_a_mid_epoch_checkpoint(tiny_model, small_data, tmp_path, monkeypatch):
+def test_train_forward_record_resumes_exactly_from_a_mid_epoch_checkpoint(
+    tiny_model, small_data, tmp_path, monkeypatch
+):
     """The mid-epoch checkpoint carries the epoch's forward probabilities so far (a tensor, loadable weights-only)."""
     args = dict(mistake_record="train_forward", epochs=1)
     train_stage(stage_args(tiny_model, small_data, tmp_path / "whole", **args))

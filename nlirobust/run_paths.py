@@ -1,0 +1,131 @@
+"""Where every run lives: built and parsed here, and nowhere else (the rules and the package both call this module).
+
+A trained model is named by its model id, the part of its paths after `results/models/`, `results/predictions/`,
+`results/analysis/` or `results/checkpoints/`:
+
+    initial       {recipe}/seed{seed}/lr{lr}                                        snli_mnli/seed1/lr0.0015
+    final         final/{selection}/final_lr{final_lr}/{recipe}/seed{seed}/lr{lr}   final/all_epochs/final_lr1e-05/...
+    adversarial   adversarial/{attack}/snli/seed{seed}/lr{lr}                       adversarial/gradient/snli/seed1/...
+
+An attack set built from the `snli` baseline lives in `results/adversarial/{attack}/snli/seed{seed}/lr{lr}/`.
+Importing this module must stay instant (re and dataclasses only): Snakemake imports it while parsing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+RECIPE_PATTERN = r"(?:snli|mnli)(?:_(?:snli|mnli))*"
+SEED_PATTERN = r"\d+"
+LR_PATTERN = r"[0-9.e+-]+"
+FINAL_LR_PATTERN = LR_PATTERN + "|from_schedule"
+SELECTION_PATTERN = r"[a-z0-9_]+"
+ATTACK_PATTERN = r"gradient|random"
+
+_INITIAL = rf"{RECIPE_PATTERN}/seed{SEED_PATTERN}/lr{LR_PATTERN}"
+_FINAL_PREFIX = rf"final/{SELECTION_PATTERN}/final_lr(?:{FINAL_LR_PATTERN})/"
+_ADVERSARIAL_PREFIX = rf"adversarial/(?:{ATTACK_PATTERN})/"
+# Wildcard constraints: any model id, and the ones evaluated by evaluate_model (final ones are evaluated in
+# their final_tune job).
+MODEL_PATTERN = rf"(?:{_FINAL_PREFIX}|{_ADVERSARIAL_PREFIX})?{_INITIAL}"
+NON_FINAL_MODEL_PATTERN = rf"(?:{_ADVERSARIAL_PREFIX})?{_INITIAL}"
+
+_RUN = re.compile(
+    rf"(?:^|/)(?:final/(?P<selection>{SELECTION_PATTERN})/final_lr(?P<final_lr>{FINAL_LR_PATTERN})/"
+    rf"|adversarial/(?P<attack>{ATTACK_PATTERN})/)?"
+    rf"(?P<recipe>{RECIPE_PATTERN})/seed(?P<seed>{SEED_PATTERN})/lr(?P<lr>{LR_PATTERN})(?=/|$)"
+)
+
+
+def run_id(recipe: str, seed: int | str, lr: str) -> str:
+    """snli/seed1/lr0.0015 (`lr` as it appears in paths: `nlirobust.names.lr_name`, or a wildcard)."""
+    return f"{recipe}/seed{seed}/lr{lr}"
+
+
+def final_id(selection: str, final_lr: str, recipe: str, seed: int | str, lr: str) -> str:
+    return f"final/{selection}/final_lr{final_lr}/{run_id(recipe, seed, lr)}"
+
+
+def adversarial_id(attack: str, seed: int | str, lr: str) -> str:
+    """The model retrained on the attack set built from the `snli` baseline of this seed and learning rate."""
+    return f"adversarial/{attack}/{run_id('snli', seed, lr)}"
+
+
+def model_dir(model: str) -> str:
+    return f"results/models/{model}"
+
+
+def checkpoint_dir(model: str) -> str:
+    return f"results/checkpoints/{model}"
+
+
+def predictions_file(model: str, evalset: str, ext: str = "parquet") -> str:
+    return f"results/predictions/{model}/{evalset}.{ext}"
+
+
+def attack_dir(attack: str, seed: int | str, lr: str) -> str:
+    """Where the attack set built from the `snli` baseline of a seed and learning rate lives."""
+    return f"results/adversarial/{attack}/{run_id('snli', seed, lr)}"
+
+
+@dataclass(frozen=True)
+class Run:
+    """A run as read back from any path that contains its model id (or an attack set's folder)."""
+
+    recipe: str
+    seed: int
+    lr: str
+    selection: str | None = None
+    final_lr: str | None = None
+    attack: str | None = None
+
+    @property
+    def kind(self) -> str:
+        return "final" if self.selection else "adversarial" if self.attack else "initial"
+
+    @property
+    def model(self) -> str:
+        if self.selection:
+            return final_id(self.selection, self.final_lr, self.recipe, self.seed, self.lr)
+        if self.attack:
+            return adversarial_id(self.attack, self.seed, self.lr)
+        return run_id(self.recipe, self.seed, self.lr)
+
+    def key(self) -> dict:
+        """recipe, seed and learning rate (a float) as table columns."""
+        return {"recipe": self.recipe, "seed": self.seed, "lr": float(self.lr)}
+
+    def final_key(self) -> dict:
+        """selection and final learning rate (as named in paths), None for a run that is not a final tuning."""
+        return {"selection": self.selection, "final_lr": self.final_lr}
+
+
+def _match(path: str | Path) -> re.Match:
+    match = _RUN.search(Path(path).as_posix())
+    if match is None:
+        raise ValueError(f"{path}: not a run path (expected .../{{recipe}}/seed{{seed}}/lr{{lr}}/...)")
+    return match
+
+
+def parse_run(path: str | Path) -> Run:
+    """The run a path belongs to: results/models/final/all_epochs/final_lr1e-05/snli/seed1/lr0.0015/run.json, ..."""
+    match = _match(path)
+    return Run(
+        recipe=match["recipe"],
+        seed=int(match["seed"]),
+        lr=match["lr"],
+        selection=match["selection"],
+        final_lr=match["final_lr"],
+        attack=match["attack"],
+    )
+
+
+def evalset_of(path: str | Path) -> str:
+    """The evaluation set a per-set file of a run belongs to: snli/test for
+    results/predictions/{model}/snli/test.parquet or results/analysis/{model}/snli/test/errors.csv."""
+    rest = Path(path).as_posix()[_match(path).end() :].strip("/")
+    for suffix in ("/errors.csv", "/projection.parquet", ".parquet", ".json"):
+        rest = rest.removesuffix(suffix)
+    return rest

@@ -1,0 +1,57 @@
+"""Run paths are built and parsed in one module: what one builds, the other reads back."""
+
+import re
+
+import pytest
+
+from nlirobust.names import lr_name
+from nlirobust.run_paths import (
+    MODEL_PATTERN,
+    NON_FINAL_MODEL_PATTERN,
+    adversarial_id,
+    attack_dir,
+    evalset_of,
+    final_id,
+    model_dir,
+    parse_run,
+    predictions_file,
+    run_id,
+)
+
+
+@pytest.mark.parametrize(
+    "model, kind",
+    [
+        (run_id("snli_mnli", 3, lr_name(5e-5)), "initial"),
+        (final_id("all_epochs", lr_name(2.7e-7), "mnli", 1, lr_name(1.5e-3)), "final"),
+        (final_id("chaosnli_max60", "from_schedule", "snli", 42, lr_name(1e-4)), "final"),
+        (adversarial_id("gradient", 7, lr_name(1.000001e-4)), "adversarial"),
+    ],
+)
+def test_every_model_id_reads_back_from_every_place_it_appears(model, kind):
+    for path in (
+        f"{model_dir(model)}/run.json",
+        predictions_file(model, "snli/test"),
+        f"/scratch/me/project/{predictions_file(model, 'attack/gradient/heldout', 'json')}",
+        f"results/analysis/{model}/breaking_nli/test/errors.csv",
+    ):
+        run = parse_run(path)
+        assert run.model == model and run.kind == kind
+    assert evalset_of(predictions_file(model, "snli/test")) == "snli/test"
+    assert evalset_of(predictions_file(model, "attack/gradient/heldout", "json")) == "attack/gradient/heldout"
+    assert evalset_of(f"results/analysis/{model}/breaking_nli/test/errors.csv") == "breaking_nli/test"
+    assert re.fullmatch(MODEL_PATTERN, model)
+    assert bool(re.fullmatch(NON_FINAL_MODEL_PATTERN, model)) == (kind != "final")
+
+
+def test_keys_as_tables_use_them():
+    run = parse_run(predictions_file(final_id("all_epochs", "1e-04", "snli", 1, "0.0015"), "snli/test"))
+    assert run.key() == {"recipe": "snli", "seed": 1, "lr": 0.0015}
+    assert run.final_key() == {"selection": "all_epochs", "final_lr": "1e-04"}
+    attack = parse_run(f"{attack_dir('random', 2, '5e-05')}/summary.json")
+    assert (attack.attack, attack.seed, attack.lr, attack.recipe) == ("random", 2, "5e-05", "snli")
+
+
+def test_a_path_that_is_no_run_is_refused():
+    with pytest.raises(ValueError, match="not a run path"):
+        parse_run("results/tables/initial_accuracy.csv")
