@@ -9,7 +9,6 @@ retrained model trained on, so only `heldout` is a fair test for it).
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import numpy as np
@@ -17,51 +16,38 @@ import pandas as pd
 
 from nlirobust.adversarial import original_id
 from nlirobust.labels import LABEL_NAMES
-from nlirobust.mistake_tables import percent, points
-from nlirobust.mistakes import mcnemar_exact, mcnemar_p
-from nlirobust.tables import mean_sd
-
-_PREDICTION = re.compile(
-    r"predictions/(?:adversarial/(?P<retrained>[a-z]+)/)?snli/seed(?P<seed>\d+)/lr(?P<lr>[0-9.e+-]+)/"
-    r"(?P<evalset>.+)\.(?:parquet|json)$"
-)
-_ATTACK_DIR = re.compile(r"adversarial/(?P<attack>[a-z]+)/snli/seed(?P<seed>\d+)/lr(?P<lr>[0-9.e+-]+)/")
+from nlirobust.lexicon import mentions_any
+from nlirobust.run_paths import evalset_of, parse_run
+from nlirobust.stats import mcnemar_exact, mcnemar_p
+from nlirobust.tables import mean_sd, percent, points
 
 
 def prediction_key(path: str | Path) -> dict:
     """model role, seed, lr and evaluation set from a prediction file path."""
-    match = _PREDICTION.search(Path(path).as_posix())
-    if match is None:
+    run = parse_run(path)
+    if run.recipe != "snli" or run.kind == "final":
         raise ValueError(f"{path}: not a prediction file of the adversarial study")
-    role = f"retrained:{match['retrained']}" if match["retrained"] else "baseline"
-    return {"model": role, "seed": int(match["seed"]), "lr": float(match["lr"]), "evalset": match["evalset"]}
+    role = f"retrained:{run.attack}" if run.attack else "baseline"
+    return {"model": role, "seed": run.seed, "lr": float(run.lr), "evalset": evalset_of(path)}
 
 
 def attack_key(path: str | Path) -> dict:
-    match = _ATTACK_DIR.search(Path(path).as_posix())
-    if match is None:
+    """attack, seed and lr of a file in an attack set's folder (results/adversarial/{attack}/snli/seed/lr/)."""
+    run = parse_run(path)
+    if run.attack is None:
         raise ValueError(f"{path}: not inside results/adversarial/{{attack}}/snli/seed{{seed}}/lr{{lr}}/")
-    return {"attack": match["attack"], "seed": int(match["seed"]), "lr": float(match["lr"])}
+    return {"attack": run.attack, "seed": run.seed, "lr": float(run.lr)}
 
 
 # ---- subsets ----------------------------------------------------------------------------------------------------
-def _word_pattern(words: list[str]) -> re.Pattern:
-    # "n't" is glued to the word before it (doesn't), so a word with an apostrophe needs no boundary in front
-    alternatives = []
-    for word in words:
-        start = "" if "'" in word else r"\b"
-        alternatives.append(rf"{start}{re.escape(word)}\b")
-    return re.compile("|".join(alternatives), flags=re.IGNORECASE)
-
-
 def subset_masks(pairs: pd.DataFrame, negation_words: list[str], ambiguity_words: list[str], long_words: int) -> dict:
     """Boolean masks over `pairs`: all, negation and ambiguity (a listed word in premise or hypothesis), long."""
     text = pairs["premise"].astype(str) + " \n " + pairs["hypothesis"].astype(str)
     longest = np.maximum(pairs["premise"].str.split().str.len(), pairs["hypothesis"].str.split().str.len())
     return {
         "all": np.ones(len(pairs), dtype=bool),
-        "negation": text.str.contains(_word_pattern(negation_words)).to_numpy(),
-        "ambiguity": text.str.contains(_word_pattern(ambiguity_words)).to_numpy(),
+        "negation": mentions_any(text, negation_words),
+        "ambiguity": mentions_any(text, ambiguity_words),
         "long": (longest > long_words).to_numpy(),
     }
 

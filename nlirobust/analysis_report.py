@@ -7,16 +7,9 @@ from pathlib import Path
 import pandas as pd
 
 from nlirobust.error_analysis import frequency_table, llm_comparison
-from nlirobust.run_facts import HYPERPARAMETERS, hardware_table, inference_long, run_kind, runs_long
+from nlirobust.run_facts import HYPERPARAMETERS, hardware_table, inference_long, runs_long
+from nlirobust.run_paths import evalset_of, llm_evalset_of, parse_run
 from nlirobust.tables import mean_sd, to_markdown, write_table
-
-
-def _model_and_set(path: str | Path, root: str) -> tuple[str, str]:
-    """('snli/seed1/lr0.001', 'snli/test') from results/<root>/snli/seed1/lr0.001/snli/test(.parquet|/errors.csv);
-    the model is '' for results/analysis/llm/snli/test.parquet."""
-    relative = Path(path).as_posix().split(f"results/{root}/")[-1]
-    parts = relative.removesuffix("/errors.csv").removesuffix(".parquet").split("/")
-    return "/".join(parts[:-2]), "/".join(parts[-2:])
 
 
 def write_analysis_tables(
@@ -28,9 +21,9 @@ def write_analysis_tables(
     """error_types and fixes ranked by frequency, and the model-vs-LLM comparison, as CSV and Markdown."""
     sheets = []
     for path in sheet_files:
-        model, evalset = _model_and_set(path, "analysis")
+        run = parse_run(path)
         sheet = pd.read_csv(path, dtype=str, keep_default_na=False)
-        sheets.append(sheet.assign(model=model, kind=run_kind(f"results/models/{model}"), evalset=evalset))
+        sheets.append(sheet.assign(model=run.model, kind=run.kind, evalset=evalset_of(path)))
     sheets = pd.concat(sheets, ignore_index=True)
     out = Path(out_dir)
     for name, column in (("error_types", "error_type"), ("fixes", "fix")):
@@ -46,15 +39,15 @@ def write_analysis_tables(
             "llm_comparison",
         )
         return
-    llm = {_model_and_set(p, "analysis/llm")[1]: pd.read_parquet(p) for p in llm_files}
-    predictions_of = {_model_and_set(p, "predictions"): p for p in prediction_files}
+    llm = {llm_evalset_of(p): pd.read_parquet(p) for p in llm_files}
+    predictions_of = {(parse_run(p).model, evalset_of(p)): p for p in prediction_files}
     rows = []
     for (model, evalset), _ in sheets.groupby(["model", "evalset"], sort=True):
         if evalset not in llm:
             continue
         predictions = pd.read_parquet(predictions_of[(model, evalset)])
         rows.append(
-            {"kind": run_kind(f"results/models/{model}"), "model": model, "evalset": evalset}
+            {"kind": parse_run(predictions_of[(model, evalset)]).kind, "model": model, "evalset": evalset}
             | llm_comparison(predictions, llm[evalset])
         )
     comparison = pd.DataFrame(rows)

@@ -24,11 +24,8 @@ import numpy as np
 import pandas as pd
 
 from nlirobust.labels import LABEL_NAMES
+from nlirobust.lexicon import COLOUR_VARIANTS, NUMBER_WORDS, mentions
 
-NUMBERS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"}
-COLOURS = {
-    "red", "blue", "green", "yellow", "black", "white", "orange", "purple", "pink", "brown", "gray", "grey",
-}  # fmt: skip
 EXPLANATIONS: dict[str, tuple[str, str]] = {
     "negation": (
         "a negation word decides the relation; the model leans on its presence rather than its scope",
@@ -75,11 +72,6 @@ def _words(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
 
-def _has_any(words: list[str], text: str, lexicon: list[str]) -> bool:
-    glued = [w for w in lexicon if "'" in w]  # "n't" sits inside "doesn't"
-    return bool(set(words) & set(lexicon)) or any(g in text.lower() for g in glued)
-
-
 def _one_word_swap(premise: list[str], hypothesis: list[str]) -> tuple[str, str] | None:
     if len(premise) != len(hypothesis):
         return None
@@ -91,17 +83,17 @@ def rules_for(premise: str, hypothesis: str, confidence: float, lexicon: dict) -
     """Every rule that fires for one misclassified pair, in priority order (see the module docstring)."""
     p_words, h_words = _words(premise), _words(hypothesis)
     fired = []
-    if _has_any(p_words + h_words, premise + " " + hypothesis, lexicon["negation_words"]):
+    if mentions(premise + "\n" + hypothesis, lexicon["negation_words"]):
         fired.append("negation")
     swap = _one_word_swap(p_words, h_words)
     if swap is not None:
-        if set(swap) <= NUMBERS:
+        if set(swap) <= NUMBER_WORDS:
             fired.append("number_swap")
-        elif set(swap) <= COLOURS:
+        elif set(swap) <= COLOUR_VARIANTS:
             fired.append("colour_swap")
         else:
             fired.append("word_swap")
-    if set(h_words) & set(lexicon.get("cue_words", [])):
+    if mentions(hypothesis, lexicon.get("cue_words", [])):
         fired.append("cue_word")
     if h_words and sum(w in set(p_words) for w in h_words) / len(h_words) >= 0.8:
         fired.append("high_overlap")

@@ -3,21 +3,34 @@
 from __future__ import annotations
 
 import json
-from argparse import Namespace
 from pathlib import Path
 
 import pandas as pd
 
 from nlirobust import mistake_tables as mt
-from nlirobust.tables import accuracy_long, markdown_blocks, parse_run, to_markdown, write_table
+from nlirobust.run_paths import parse_run
+from nlirobust.tables import accuracy_long, markdown_blocks, percent, points, to_markdown, write_table
 
 
-def write_mistake_tables(args: Namespace) -> None:
-    out = Path(args.out_dir)
-    recipes = args.recipes
+def write_mistake_tables(
+    out_dir: str | Path,
+    recipes: list[str],
+    combination_files: list[str | Path],
+    breaking_before: list[str | Path],
+    breaking_after: list[str | Path],
+    metrics_before: list[str | Path],
+    metrics_after: list[str | Path],
+    final_run_files: list[str | Path],
+) -> None:
+    """Tables 1-7 and the in-distribution table, each as `{name}.csv` (per seed) and `{name}.md` (rendered).
+
+    `breaking_*`: Breaking NLI predictions of the initial / final models; `metrics_*`: their in-distribution
+    metrics JSON; `final_run_files`: every final tuning's run.json.
+    """
+    out = Path(out_dir)
 
     combinations = pd.concat(
-        [pd.read_csv(path).assign(**parse_run(path)) for path in args.combinations], ignore_index=True
+        [pd.read_csv(path).assign(**parse_run(path).key()) for path in combination_files], ignore_index=True
     )
     write_table(
         combinations,
@@ -30,8 +43,8 @@ def write_mistake_tables(args: Namespace) -> None:
         ("category", "table1_categories", "table5_categories"),
         ("label", "table2_labels", "table6_labels"),
     ):
-        before = mt.breaking_mistakes_long(args.breaking_before, by)
-        after = mt.breaking_mistakes_long(args.breaking_after, by)
+        before = mt.breaking_mistakes_long(breaking_before, by)
+        after = mt.breaking_mistakes_long(breaking_after, by)
         write_table(
             before.drop(columns=["selection", "final_lr"]),
             markdown_blocks(before, ["lr"], lambda p, by=by: mt.mistakes_wide(p, recipes, by)),
@@ -51,11 +64,11 @@ def write_mistake_tables(args: Namespace) -> None:
         )
 
     final_runs = []
-    for path in args.final_runs:
+    for path in final_run_files:
         facts = json.loads(Path(path).read_text())
         final_runs.append(
-            parse_run(path)
-            | mt.final_key(path)
+            parse_run(path).key()
+            | parse_run(path).final_key()
             | {
                 "learning_rate": facts["learning_rate_used"],
                 "examples": facts["train_examples"],
@@ -68,10 +81,10 @@ def write_mistake_tables(args: Namespace) -> None:
     final_runs["overlap_kept"] = [o.get("kept_overlapping", 0) for o in overlap]
     write_table(final_runs, to_markdown(mt.learning_rates_wide(final_runs, recipes)), out, "table4_learning_rates")
 
-    before_files = {(r["recipe"], r["seed"], r["lr"]): p for p in args.breaking_before for r in [parse_run(p)]}
+    before_files = {tuple(parse_run(p).key().values()): p for p in breaking_before}
     after_files = {}
-    for path in args.breaking_after:
-        key = parse_run(path) | mt.final_key(path)
+    for path in breaking_after:
+        key = parse_run(path).key() | parse_run(path).final_key()
         after_files[(key["recipe"], key["seed"], key["lr"], key["selection"], key["final_lr"])] = path
     change = mt.accuracy_change_long(before_files, after_files)
     write_table(
@@ -88,9 +101,9 @@ def write_mistake_tables(args: Namespace) -> None:
         "table7_accuracy",
     )
 
-    before_acc = accuracy_long(args.metrics_before)
-    after_acc = accuracy_long(args.metrics_after)
-    after_acc = after_acc.assign(**pd.DataFrame([mt.final_key(p) for p in args.metrics_after]))
+    before_acc = accuracy_long(metrics_before)
+    after_acc = accuracy_long(metrics_after)
+    after_acc = after_acc.assign(**pd.DataFrame([parse_run(p).final_key() for p in metrics_after]))
     in_dist = after_acc.merge(
         before_acc[["recipe", "seed", "lr", "evalset", "accuracy"]],
         on=["recipe", "seed", "lr", "evalset"],
@@ -124,9 +137,9 @@ def _in_distribution_wide(part: pd.DataFrame) -> pd.DataFrame:
     grouped = part.groupby(["recipe", "evalset"], sort=False)
     table = pd.DataFrame(
         {
-            "Before (%)": grouped["accuracy_before"].apply(mt.percent),
-            "After (%)": grouped["accuracy_after"].apply(mt.percent),
-            "Change (points)": grouped["change_points"].apply(mt.points),
+            "Before (%)": grouped["accuracy_before"].apply(percent),
+            "After (%)": grouped["accuracy_after"].apply(percent),
+            "Change (points)": grouped["change_points"].apply(points),
             "Tuning pairs also in this set": grouped.apply(_overlap_note, include_groups=False),
         }
     ).reset_index()

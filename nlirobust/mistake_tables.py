@@ -12,19 +12,16 @@ import numpy as np
 import pandas as pd
 
 from nlirobust.labels import LABEL_NAMES
-from nlirobust.mistakes import mcnemar_exact, mcnemar_p
-from nlirobust.tables import mean_sd, parse_run
+from nlirobust.run_paths import parse_run
+from nlirobust.stats import mcnemar_exact, mcnemar_p
+from nlirobust.tables import percent, points
 
 TOTAL = "Total"
 
 
 def final_key(path: str | Path) -> dict:
-    """selection and final learning rate from .../final/{selection}/final_lr{x}/..., empty for initial models."""
-    parts = Path(path).as_posix().split("/")
-    if "final" not in parts:
-        return {"selection": None, "final_lr": None}
-    i = parts.index("final")
-    return {"selection": parts[i + 1], "final_lr": parts[i + 2].removeprefix("final_lr")}
+    """selection and final learning rate of a final model's file, None for an initial model's."""
+    return parse_run(path).final_key()
 
 
 def final_lr_roles(frame: pd.DataFrame) -> pd.Series:
@@ -51,7 +48,8 @@ def breaking_mistakes_long(prediction_files: list[str | Path], by: str) -> pd.Da
     rows = []
     for path in prediction_files:
         frame = pd.read_parquet(path)
-        key = parse_run(path) | final_key(path)
+        run = parse_run(path)
+        key = run.key() | run.final_key()
         group = frame["category"] if by == "category" else frame["gold"].map(dict(enumerate(LABEL_NAMES)))
         wrong = (frame["gold"] != frame["pred"]).groupby(group).sum()
         size = group.value_counts()
@@ -168,16 +166,6 @@ def improvement_side_by_side(long: pd.DataFrame, recipes: list[str]) -> pd.DataF
     table.columns = [f"{selection}, lr {final_lr}" for selection, final_lr in table.columns]
     table = table.reindex([r for r in recipes if r in table.index.get_level_values("recipe")], level="recipe")
     return table.round(2).reset_index()
-
-
-def percent(values: pd.Series) -> str:
-    """Accuracies (fractions) as percent, mean ± sd over seeds."""
-    return mean_sd(values, digits=2)
-
-
-def points(values: pd.Series) -> str:
-    """Changes already in points, signed, mean ± sd over seeds."""
-    return mean_sd(values, digits=2, scale=1.0, signed=True)
 
 
 def combinations_wide(long: pd.DataFrame, recipes: list[str]) -> pd.DataFrame:

@@ -7,18 +7,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from nlirobust.tables import parse_run
+from nlirobust.run_paths import evalset_of, parse_run
 
 HYPERPARAMETERS: tuple[str, ...] = (
     "epochs", "batch_size", "learning_rate", "weight_decay", "warmup_ratio", "max_grad_norm", "max_length",
     "max_train_examples",
 )  # fmt: skip
-
-
-def run_kind(path: str | Path) -> str:
-    """initial, final or adversarial, from where the run lives under results/models/."""
-    posix = Path(path).as_posix()
-    return "final" if "/models/final/" in posix else "adversarial" if "/models/adversarial/" in posix else "initial"
 
 
 def runs_long(run_files: list[str | Path]) -> pd.DataFrame:
@@ -29,8 +23,8 @@ def runs_long(run_files: list[str | Path]) -> pd.DataFrame:
         arguments, hardware = facts["arguments"], facts["hardware"]
         epochs = int(arguments["epochs"])
         rows.append(
-            {"kind": run_kind(path), "run": str(Path(path).parent).split("results/models/")[-1]}
-            | parse_run(path)
+            {"kind": parse_run(path).kind, "run": parse_run(path).model}
+            | parse_run(path).key()
             | {k: arguments.get(k) for k in HYPERPARAMETERS}
             | {
                 "learning_rate_used": facts.get("learning_rate_used", arguments["learning_rate"]),
@@ -57,13 +51,9 @@ def inference_long(metric_files: list[str | Path]) -> pd.DataFrame:
     rows = []
     for path in metric_files:
         metrics = json.loads(Path(path).read_text())
-        model = str(Path(path).parent.parent).split("results/predictions/")[-1]
+        run = parse_run(path)
         rows.append(
-            {
-                "kind": run_kind(f"results/models/{model}"),
-                "model": model,
-                "evalset": f"{Path(path).parent.name}/{Path(path).stem}",
-            }
+            {"kind": run.kind, "model": run.model, "evalset": evalset_of(path)}
             | {k: metrics.get(k) for k in ("examples", "accuracy", "seconds", "examples_per_second")}
         )
     return pd.DataFrame(rows)
@@ -73,6 +63,6 @@ def learning_curve_frames(
     train_logs: list[str | Path], epoch_logs: list[str | Path]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(steps, epochs) of the initial runs, with recipe, seed and lr columns."""
-    steps = pd.concat([pd.read_csv(p).assign(**parse_run(p)) for p in train_logs], ignore_index=True)
-    epochs = pd.concat([pd.read_csv(p).assign(**parse_run(p)) for p in epoch_logs], ignore_index=True)
+    steps = pd.concat([pd.read_csv(p).assign(**parse_run(p).key()) for p in train_logs], ignore_index=True)
+    epochs = pd.concat([pd.read_csv(p).assign(**parse_run(p).key()) for p in epoch_logs], ignore_index=True)
     return steps, epochs

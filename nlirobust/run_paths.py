@@ -65,6 +65,16 @@ def predictions_file(model: str, evalset: str, ext: str = "parquet") -> str:
     return f"results/predictions/{model}/{evalset}.{ext}"
 
 
+def llm_file(evalset: str, ext: str = "parquet") -> str:
+    """The LLM's answers on a set (one file per set, for no model in particular)."""
+    return f"results/analysis/llm/{evalset}.{ext}"
+
+
+def llm_evalset_of(path: str | Path) -> str:
+    """snli/test for results/analysis/llm/snli/test.parquet."""
+    return Path(path).as_posix().split("analysis/llm/")[-1].rsplit(".", 1)[0]
+
+
 def attack_dir(attack: str, seed: int | str, lr: str) -> str:
     """Where the attack set built from the `snli` baseline of a seed and learning rate lives."""
     return f"results/adversarial/{attack}/{run_id('snli', seed, lr)}"

@@ -6,20 +6,11 @@ Every function here reads data files and returns a tidy frame; `to_markdown` ren
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import pandas as pd
 
-_RUN = re.compile(r"(?:^|/)(?P<recipe>(?:snli|mnli)(?:_(?:snli|mnli))*)/seed(?P<seed>\d+)/lr(?P<lr>[0-9.e+-]+)(?:/|$)")
-
-
-def parse_run(path: str | Path) -> dict:
-    """recipe, seed and learning rate from a path such as results/models/snli_mnli/seed1/lr0.001/..."""
-    match = _RUN.search(Path(path).as_posix())
-    if match is None:
-        raise ValueError(f"{path}: not a run path (expected .../{{recipe}}/seed{{seed}}/lr{{lr}}/...)")
-    return {"recipe": match["recipe"], "seed": int(match["seed"]), "lr": float(match["lr"])}
+from nlirobust import run_paths
 
 
 def accuracy_long(metric_files: list[str | Path]) -> pd.DataFrame:
@@ -28,9 +19,9 @@ def accuracy_long(metric_files: list[str | Path]) -> pd.DataFrame:
     for path in metric_files:
         path = Path(path)
         metrics = json.loads(path.read_text())
-        evalset = f"{path.parent.name}/{path.stem}"
+        evalset = run_paths.evalset_of(path)
         rows.append(
-            parse_run(path)
+            run_paths.parse_run(path).key()
             | {"evalset": evalset}
             | {k: metrics[k] for k in ("accuracy", "loss", "examples", "mistakes")}
         )
@@ -42,7 +33,7 @@ def epoch_long(epoch_logs: list[str | Path]) -> pd.DataFrame:
     frames = []
     for path in epoch_logs:
         frame = pd.read_csv(path)
-        for key, value in parse_run(path).items():
+        for key, value in run_paths.parse_run(path).key().items():
             frame.insert(0, key, value)
         frames.append(frame)
     frame = pd.concat(frames, ignore_index=True)
@@ -90,11 +81,21 @@ def mark_kept_overlap(long: pd.DataFrame, run_files: list[str | Path]) -> pd.Dat
     for path in run_files:
         overlap = json.loads(Path(path).read_text()).get("overlap", {})
         if overlap.get("kept_overlapping"):
-            run = parse_run(path)
+            run = run_paths.parse_run(path).key()
             kept |= {(run["recipe"], run["seed"], run["lr"], s) for s, n in overlap["by_set"].items() if n}
     return long.assign(
         overlap_kept=[(r.recipe, r.seed, r.lr, r.evalset) in kept for r in long.itertuples()] if len(long) else []
     )
+
+
+def percent(values: pd.Series) -> str:
+    """Accuracies (fractions) as percent, mean ± sd over seeds."""
+    return mean_sd(values, digits=2)
+
+
+def points(values: pd.Series) -> str:
+    """Changes already in points, signed, mean ± sd over seeds."""
+    return mean_sd(values, digits=2, scale=1.0, signed=True)
 
 
 def accuracy_wide(long: pd.DataFrame, recipes: list[str] | None = None) -> pd.DataFrame:

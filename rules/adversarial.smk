@@ -1,6 +1,50 @@
 # The gradient-based adversarial study (reference: Khan): attack the `snli` baseline on a balanced sample of SNLI
 # validation, retrain on SNLI train plus the attacked pairs, compare both models overall and on subsets.
 
+ATTACKS = attacks(config)
+RETRAIN_ATTACKS = retrain_attacks(config)
+ATTACK_DIR = attack_dir("{attack}", "{seed}", "{lr}")
+RETRAINED_MODEL = adversarial_id("{attack}", "{seed}", "{lr}")
+
+
+def adversarial_retrain_start(wildcards):
+    """The pretrained model (the baseline's recipe, repeated on more data) or the baseline itself."""
+    if ADVERSARIAL["retrain_from"] == "baseline":
+        return f"{run_dir('snli', wildcards.seed, wildcards.lr)}/model"
+    return pretrained_model()
+
+
+def attack_sets_of_model(wildcards):
+    """Both parts of the attack set built from the baseline of the model's seed and learning rate."""
+    run = parse_run(wildcards.model)
+    return {
+        part: f"{attack_dir(wildcards.attack, run.seed, run.lr)}/{part}.parquet"
+        for part in ("train", "heldout")
+    }
+
+
+def adversarial_models():
+    """The baseline and every retrained model, seed by seed and learning rate by learning rate."""
+    return [
+        model
+        for seed in SEEDS
+        for lr in LRS
+        for model in [run_id("snli", seed, lr)]
+        + [adversarial_id(attack, seed, lr) for attack in RETRAIN_ATTACKS]
+    ]
+
+
+def adversarial_predictions(ext):
+    """Predictions (or metrics) of every model of the study on SNLI validation/test and on every attack set."""
+    sets = ["snli/validation", "snli/test"] + [
+        f"attack/{attack}/{part}" for attack in ATTACKS for part in ("train", "heldout")
+    ]
+    return [
+        predictions_file(model, evalset, ext)
+        for model in adversarial_models()
+        for evalset in sets
+    ]
+
 
 rule sample_adversarial_pairs:
     input:
@@ -25,10 +69,10 @@ rule attack_baseline:
         model=f"{run_dir('snli')}/model",
         sample="results/adversarial/sample/seed{seed}.parquet",
     output:
-        attack=f"{attack_dir()}/attack.jsonl",
-        train=f"{attack_dir()}/train.parquet",
-        heldout=f"{attack_dir()}/heldout.parquet",
-        summary=f"{attack_dir()}/summary.json",
+        attack=f"{ATTACK_DIR}/attack.jsonl",
+        train=f"{ATTACK_DIR}/train.parquet",
+        heldout=f"{ATTACK_DIR}/heldout.parquet",
+        summary=f"{ATTACK_DIR}/summary.json",
     log:
         "logs/adversarial/attack/{attack}/seed{seed}/lr{lr}.log",
     conda:
@@ -55,9 +99,9 @@ rule attack_baseline:
 rule adversarial_training_data:
     input:
         train=prepared("snli", "train"),
-        attack_train=f"{attack_dir()}/train.parquet",
+        attack_train=f"{ATTACK_DIR}/train.parquet",
     output:
-        temp(f"{attack_dir()}/retrain_data.parquet"),
+        temp(f"{ATTACK_DIR}/retrain_data.parquet"),
     log:
         "logs/adversarial/retrain_data/{attack}/seed{seed}/lr{lr}.log",
     conda:
@@ -75,14 +119,14 @@ rule adversarial_training_data:
 rule retrain_adversarial:
     input:
         model=adversarial_retrain_start,
-        train=f"{attack_dir()}/retrain_data.parquet",
+        train=f"{ATTACK_DIR}/retrain_data.parquet",
         validation=prepared("snli", "validation"),
         scored=scored_sets(),
     output:
-        model=directory(f"{retrained_dir()}/model"),
-        train_log=f"{retrained_dir()}/train_log.csv",
-        epoch_log=f"{retrained_dir()}/epoch_log.csv",
-        run=f"{retrained_dir()}/run.json",
+        model=directory(f"{model_dir(RETRAINED_MODEL)}/model"),
+        train_log=f"{model_dir(RETRAINED_MODEL)}/train_log.csv",
+        epoch_log=f"{model_dir(RETRAINED_MODEL)}/epoch_log.csv",
+        run=f"{model_dir(RETRAINED_MODEL)}/run.json",
     log:
         "logs/adversarial/retrain/{attack}/seed{seed}/lr{lr}.log",
     conda:
@@ -95,30 +139,27 @@ rule retrain_adversarial:
     params:
         script=script_path("train_stage.py"),
         out_dir=lambda wildcards, output: os.path.dirname(output.run),
-        checkpoints="results/checkpoints/adversarial/{attack}/snli/seed{seed}/lr{lr}",
+        checkpoints=checkpoint_dir(RETRAINED_MODEL),
         flags=training_flags(
             epochs=(ADVERSARIAL or {}).get("retrain_epochs")
             or config["training"]["epochs"]
         ),
         speed=training_speed_flags(),
     shell:
-        "python {params.script:q} --model_in {input.model:q} --train_file {input.train:q} "
-        "--validation_file {input.validation:q} --scored_files {input.scored:q} --output_dir {params.out_dir:q} "
-        "--checkpoint_dir {params.checkpoints:q} --seed {wildcards.seed} --learning_rate {wildcards.lr} "
-        "--record_train_predictions False --threads {threads} {params.flags} {params.speed} > {log:q} 2>&1"
+        train_command(extra="--record_train_predictions False") + " > {log:q} 2>&1"
 
 
 rule evaluate_attack_set:
     input:
         unpack(attack_sets_of_model),
-        model="results/models/{model}/model",
+        model=f"{model_dir('{model}')}/model",
     output:
         predictions=[
-            f"results/predictions/{{model}}/attack/{{attack}}/{part}.parquet"
+            predictions_file("{model}", f"attack/{{attack}}/{part}")
             for part in ("train", "heldout")
         ],
         metrics=[
-            f"results/predictions/{{model}}/attack/{{attack}}/{part}.json"
+            predictions_file("{model}", f"attack/{{attack}}/{part}", "json")
             for part in ("train", "heldout")
         ],
     log:
@@ -132,7 +173,9 @@ rule evaluate_attack_set:
         runtime=60,
     params:
         script=script_path("evaluate_model.py"),
-        out_prefix="results/predictions/{model}/attack/{attack}",
+        out_prefix=predictions_file("{model}", "attack/{attack}").removesuffix(
+            ".parquet"
+        ),
         max_length=config["model"]["max_length"],
         options=evaluation_flags(),
         speed=evaluation_speed_flags(),

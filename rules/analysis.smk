@@ -2,6 +2,29 @@
 # an editable spreadsheet of each model's errors with rule-based first annotations, error types and fixes ranked,
 # zero-shot predictions of an instruction LLM beside the model's, and a 2-D map of the hidden states.
 
+ANALYSIS_SETS = list(ANALYSIS["sets"]) if ANALYSIS else []
+ANALYSIS_KINDS = analysis_kinds(config)
+
+
+def llm_model():
+    return model_location(
+        LLM["model"], "analysis.llm.model", "resources/models/embedded_llm"
+    )
+
+
+def llm_predictions_of(dataset, split):
+    """The LLM's answers on a set, or nothing when no LLM is configured."""
+    return [llm_file(f"{dataset}/{split}")] if LLM else []
+
+
+def analysis_outputs(pattern):
+    """`pattern` ({model}, {evalset}) for every analysed model and set."""
+    return [
+        pattern.format(model=model, evalset=evalset)
+        for model in models_of(ANALYSIS_KINDS)
+        for evalset in ANALYSIS_SETS
+    ]
+
 
 rule build_embedded_llm:
     input:
@@ -24,8 +47,8 @@ rule llm_predictions:
         model=llm_model() if LLM else [],
         pairs=prepared("{dataset}", "{split}"),
     output:
-        predictions="results/analysis/llm/{dataset}/{split}.parquet",
-        facts="results/analysis/llm/{dataset}/{split}.json",
+        predictions=llm_file("{dataset}/{split}"),
+        facts=llm_file("{dataset}/{split}", "json"),
     log:
         "logs/analysis/llm/{dataset}/{split}.log",
     conda:
@@ -55,7 +78,7 @@ rule llm_predictions:
 
 rule error_spreadsheet:
     input:
-        predictions="results/predictions/{model}/{dataset}/{split}.parquet",
+        predictions=predictions_file("{model}", "{dataset}/{split}"),
         pairs=prepared("{dataset}", "{split}"),
         llm=lambda wc: llm_predictions_of(wc.dataset, wc.split),
     output:
@@ -80,8 +103,8 @@ rule error_spreadsheet:
 
 rule hidden_state_map:
     input:
-        model="results/models/{model}/model",
-        predictions="results/predictions/{model}/{dataset}/{split}.parquet",
+        model=f"{model_dir('{model}')}/model",
+        predictions=predictions_file("{model}", "{dataset}/{split}"),
         pairs=prepared("{dataset}", "{split}"),
     output:
         points="results/analysis/{model}/{dataset}/{split}/projection.parquet",
@@ -112,7 +135,7 @@ rule hidden_state_map:
 rule analysis_tables:
     input:
         sheets=analysis_outputs("results/analysis/{model}/{evalset}/errors.csv"),
-        predictions=analysis_outputs("results/predictions/{model}/{evalset}.parquet"),
+        predictions=analysis_outputs(predictions_file("{model}", "{evalset}")),
         llm=[
             p
             for evalset in ANALYSIS_SETS
@@ -139,13 +162,13 @@ rule analysis_tables:
 rule run_facts:
     input:
         runs=[
-            f"results/models/{m}/run.json"
-            for m in all_models_of(["initial", "final", "adversarial"])
+            f"{model_dir(m)}/run.json"
+            for m in models_of(["initial", "final", "adversarial"])
         ],
         # inference timing of the analysed models (every final model's would add thousands of files to the DAG)
         metrics=[
-            f"results/predictions/{m}/{evalset}.json"
-            for m in all_models_of(ANALYSIS_KINDS)
+            predictions_file(m, evalset, "json")
+            for m in models_of(ANALYSIS_KINDS)
             for evalset in EVAL_SETS
         ],
         train_logs=all_training_runs("train_log.csv"),

@@ -1,4 +1,6 @@
-# Helpers shared by every rules file: config validation, recipe -> stage chain, paths, wildcard constraints.
+# Helpers shared by several rules files: config validation, recipe -> stage chain, data and model locations, the
+# run enumeration and the flags of the training and prediction commands. Paths come from nlirobust/run_paths.py,
+# derived config from nlirobust/workflow_config.py; helpers of one study live in that study's rules file.
 # Nothing heavy is imported here: parsing the workflow must stay fast (no torch, no transformers).
 
 import importlib.util
@@ -24,7 +26,37 @@ from nlirobust.names import (
     SPEED_ONLY_SETTINGS,
     SPLITS,
     STAGE_VALIDATION,
-    lr_name,
+)
+from nlirobust.run_paths import (
+    ATTACK_PATTERN,
+    FINAL_LR_PATTERN,
+    LR_PATTERN,
+    MODEL_PATTERN,
+    NON_FINAL_MODEL_PATTERN,
+    RECIPE_PATTERN,
+    SEED_PATTERN,
+    SELECTION_PATTERN,
+    adversarial_id,
+    attack_dir,
+    checkpoint_dir,
+    final_id,
+    llm_file,
+    model_dir,
+    parse_run,
+    predictions_file,
+    run_id,
+)
+from nlirobust.workflow_config import (
+    analysis_kinds,
+    attacks,
+    evaluation_sets,
+    final_learning_rates,
+    in_distribution_sets,
+    learning_rates,
+    low_agreement_source,
+    model_ids,
+    retrain_attacks,
+    training_sources,
 )
 
 # One line on stderr for a bad config (the key path, the YAML pitfall), then Snakemake's validation fills defaults.
@@ -64,16 +96,18 @@ LEAKAGE = config.get("leakage", "exclude")
 MIN_PAIRS = int(config.get("tables", {}).get("min_pairs", 30))
 RECIPES = list(config["recipes"])
 SEEDS = [int(s) for s in config["seeds"]]
-LRS = [lr_name(lr) for lr in config["learning_rates"]]
-EVAL_SETS = list(config["evaluation"]["sets"])
-if "breaking_nli/test" not in EVAL_SETS:  # the mistaken-examples study is built on it
-    EVAL_SETS.append("breaking_nli/test")
+LRS = learning_rates(config)
+EVAL_SETS = evaluation_sets(config)
 ADVERSARIAL = config.get("adversarial")
-if ADVERSARIAL:  # the adversarial study compares models on both
-    EVAL_SETS += [s for s in ("snli/validation", "snli/test") if s not in EVAL_SETS]
 ANALYSIS = config.get("analysis")
-if ANALYSIS:  # the error analysis reads these sets' predictions
-    EVAL_SETS += [s for s in ANALYSIS["sets"] if s not in EVAL_SETS]
+LLM = (ANALYSIS or {}).get("llm")  # optional: without it the LLM rules are skipped
+for (
+    _recipe
+) in RECIPES:  # a recipe missing from a final-rate mapping is refused while planning
+    final_learning_rates(config, _recipe)
+retrain_attacks(
+    config
+)  # retraining on an attack that is not built is refused while planning
 
 
 def require_installed(package, key, value):
@@ -96,17 +130,16 @@ if ANALYSIS and ANALYSIS.get("llm", {}).get("backend") == "vllm":
 
 
 wildcard_constraints:
-    recipe="(snli|mnli)(_(snli|mnli))*",
-    seed=r"\d+",
-    lr=r"[0-9.e+-]+",
+    recipe=RECIPE_PATTERN,
+    seed=SEED_PATTERN,
+    lr=LR_PATTERN,
     dataset="|".join(SPLITS),
     split="[a-z_]+",
-    selection="[a-z0-9_]+",
-    final_lr=r"[0-9.e+-]+|from_schedule",
-    attack="gradient|random",
-    # an initial run (snli/seed1/lr5e-05), a final one (final/all_epochs/final_lr2e-07/snli/seed1/lr5e-05)
-    # or an adversarially retrained one (adversarial/gradient/snli/seed1/lr5e-05)
-    model=r"(final/[a-z0-9_]+/final_lr[^/]+/|adversarial/(gradient|random)/)?(snli|mnli)(_(snli|mnli))*/seed\d+/lr[0-9.e+-]+",
+    selection=SELECTION_PATTERN,
+    final_lr=FINAL_LR_PATTERN,
+    attack=ATTACK_PATTERN,
+    # a model id (nlirobust/run_paths.py): initial, final or adversarially retrained
+    model=MODEL_PATTERN,
 
 
 # ---- recipes ------------------------------------------------------------------------------------------------
@@ -200,7 +233,8 @@ pretrained_model()  # a bad model (missing path, no weights, too short for max_l
 
 
 def run_dir(recipe="{recipe}", seed="{seed}", lr="{lr}"):
-    return f"results/models/{recipe}/seed{seed}/lr{lr}"
+    """results/models/{recipe}/seed{seed}/lr{lr} (wildcards by default)."""
+    return model_dir(run_id(recipe, seed, lr))
 
 
 def stage_input_model(wildcards):
@@ -228,7 +262,7 @@ def evaluation_set_flags(model):
     """`--set NAME PAIRS OUT_PREFIX` for every evaluation set, for scripts/evaluate_model.py."""
     return " ".join(
         f"--set {e} {shlex.quote(prepared(*e.split('/')))} "
-        + shlex.quote(f"results/predictions/{model}/{e}")
+        + shlex.quote(predictions_file(model, e).removesuffix(".parquet"))
         for e in EVAL_SETS
     )
 
@@ -262,6 +296,17 @@ def training_flags(**overrides):
     return " ".join(flags)
 
 
+def train_command(learning_rate="--learning_rate {wildcards.lr}", extra=""):
+    """The shell command of every training rule (train_stage, final_tune, retrain_adversarial): the same inputs,
+    params and log names, so the three rules differ only in what they pass here."""
+    return (
+        "python {params.script:q} --model_in {input.model:q} --train_file {input.train:q} "
+        "--validation_file {input.validation:q} --scored_files {input.scored:q} "
+        "--output_dir {params.out_dir:q} --checkpoint_dir {params.checkpoints:q} --seed {wildcards.seed} "
+        f"{learning_rate} --threads {{threads}} {{params.flags}} {{params.speed}} {extra}"
+    ).rstrip()
+
+
 def training_speed_flags():
     """The speed- and logging-only part of `training:` (SPEED_ONLY_SETTINGS but threads, which the rule sets)."""
     training = config["training"]
@@ -273,220 +318,22 @@ def training_speed_flags():
     return Untracked(" ".join(flags))
 
 
-# ---- targets --------------------------------------------------------------------------------------------------
-def predictions(recipe, seed, lr, evalset, ext="parquet"):
-    return f"results/predictions/{recipe}/seed{seed}/lr{lr}/{evalset}.{ext}"
+# ---- every run ------------------------------------------------------------------------------------------------
+def models_of(kinds):
+    """Model ids of the given kinds (initial, final, adversarial): the one enumeration of the grid."""
+    return model_ids(config, kinds)
 
 
 def all_prediction_metrics():
     return [
-        predictions(recipe, seed, lr, evalset, "json")
-        for recipe in RECIPES
-        for seed in SEEDS
-        for lr in LRS
+        predictions_file(model, evalset, "json")
+        for model in models_of(["initial"])
         for evalset in EVAL_SETS
     ]
 
 
 def all_training_runs(filename):
-    return [
-        f"{run_dir(recipe, seed, lr)}/{filename}"
-        for recipe in RECIPES
-        for seed in SEEDS
-        for lr in LRS
-    ]
-
-
-# ---- the mistaken-examples study ------------------------------------------------------------------------------
-MISTAKES = config["mistakes"]
-FINAL_SELECTIONS = list(MISTAKES["selections"])
-
-
-def final_lrs(recipe):
-    """The final learning rates of a recipe: one list for all (a grid), or the recipe's own list (a mapping)."""
-    rates = MISTAKES["final_learning_rates"]
-    if isinstance(rates, dict):
-        if recipe not in rates:
-            raise ValueError(
-                f"config: mistakes.final_learning_rates: no rates for recipe '{recipe}' "
-                f"(the mapping names {', '.join(rates)})"
-            )
-        rates = rates[recipe]
-    return [lr if lr == "from_schedule" else lr_name(lr) for lr in rates]
-
-
-for _recipe in RECIPES:  # a recipe missing from the mapping is refused while planning
-    final_lrs(_recipe)
-# Accuracy on these is compared before and after final tuning (does the Breaking NLI gain cost anything?).
-IN_DISTRIBUTION_SETS = [
-    s for s in ("snli/validation", "mnli/validation_matched") if s in EVAL_SETS
-]
-
-
-def final_dir(
-    selection="{selection}",
-    final_lr="{final_lr}",
-    recipe="{recipe}",
-    seed="{seed}",
-    lr="{lr}",
-):
-    return f"results/models/final/{selection}/final_lr{final_lr}/{recipe}/seed{seed}/lr{lr}"
-
-
-LOW_AGREEMENT = MISTAKES.get("low_agreement", {})
-
-
-def ambiguity_source(wildcards):
-    """The ChaosNLI part matching the recipe's last stage (SNLI pairs for SNLI, MNLI matched for MNLI), or for
-    snli_low_agreement with `low_agreement.source: snli_train`, SNLI's own training pairs (5 annotator labels).
-    """
-    if (
-        wildcards.selection == "snli_low_agreement"
-        and LOW_AGREEMENT.get("source", "chaosnli") == "snli_train"
-    ):
-        return prepared("snli", "train")
-    return prepared(
-        "chaosnli", "snli" if stages(wildcards.recipe)[-1] == "snli" else "mnli_m"
-    )
-
-
-def final_learning_rate_flags(wildcards, input):
-    """A fixed final learning rate, or `from_schedule`: the rate of the initial run's last optimizer step."""
-    if wildcards.final_lr == "from_schedule":
-        return f"--learning_rate_from {shlex.quote(input.initial_log)}"
-    return f"--learning_rate {wildcards.final_lr}"
-
-
-def _runs():
-    return [
-        f"{recipe}/seed{seed}/lr{lr}"
-        for recipe in RECIPES
-        for seed in SEEDS
-        for lr in LRS
-    ]
-
-
-def _final_runs():
-    """final/{selection}/final_lr{rate}/{recipe}/seed{seed}/lr{lr} of every final fine-tuning."""
-    return [
-        f"final/{selection}/final_lr{final_lr}/{recipe}/seed{seed}/lr{lr}"
-        for selection in FINAL_SELECTIONS
-        for recipe in RECIPES
-        for final_lr in final_lrs(recipe)
-        for seed in SEEDS
-        for lr in LRS
-    ]
-
-
-def all_initial_runs(pattern, in_distribution=False):
-    sets = IN_DISTRIBUTION_SETS if in_distribution else [None]
-    return [
-        pattern.format(run=run, evalset=evalset) for run in _runs() for evalset in sets
-    ]
-
-
-def all_final_runs(pattern, in_distribution=False):
-    sets = IN_DISTRIBUTION_SETS if in_distribution else [None]
-    return [
-        pattern.format(run=run, evalset=evalset)
-        for run in _final_runs()
-        for evalset in sets
-    ]
-
-
-# ---- the adversarial study ------------------------------------------------------------------------------------
-ATTACKS = list(ADVERSARIAL["attacks"]) if ADVERSARIAL else []
-RETRAIN_ATTACKS = list(ADVERSARIAL["retrain_attacks"]) if ADVERSARIAL else []
-if set(RETRAIN_ATTACKS) - set(ATTACKS):
-    raise ValueError(
-        f"config: adversarial.retrain_attacks: {sorted(set(RETRAIN_ATTACKS) - set(ATTACKS))} "
-        f"not among adversarial.attacks {ATTACKS}"
-    )
-
-
-def attack_dir(attack="{attack}", seed="{seed}", lr="{lr}"):
-    """Where the attack set built from the `snli` baseline of a seed and learning rate lives."""
-    return f"results/adversarial/{attack}/snli/seed{seed}/lr{lr}"
-
-
-def retrained_dir(attack="{attack}", seed="{seed}", lr="{lr}"):
-    return f"results/models/adversarial/{attack}/snli/seed{seed}/lr{lr}"
-
-
-def adversarial_retrain_start(wildcards):
-    """The pretrained model (the baseline's recipe, repeated on more data) or the baseline itself."""
-    if ADVERSARIAL["retrain_from"] == "baseline":
-        return f"{run_dir('snli', wildcards.seed, wildcards.lr)}/model"
-    return pretrained_model()
-
-
-def attack_sets_of_model(wildcards):
-    """Both parts of the attack set built from the baseline of the model's seed and learning rate."""
-    seed, lr = re.search(r"seed(\d+)/lr([^/]+)$", wildcards.model).groups()
-    return {
-        part: f"{attack_dir(wildcards.attack, seed, lr)}/{part}.parquet"
-        for part in ("train", "heldout")
-    }
-
-
-def adversarial_models():
-    """The baseline and every retrained model, as `results/models/{model}` paths below results/models/."""
-    return [
-        model
-        for seed in SEEDS
-        for lr in LRS
-        for model in [f"snli/seed{seed}/lr{lr}"]
-        + [f"adversarial/{attack}/snli/seed{seed}/lr{lr}" for attack in RETRAIN_ATTACKS]
-    ]
-
-
-def adversarial_predictions(ext):
-    """Predictions (or metrics) of every model of the study on SNLI validation/test and on every attack set."""
-    sets = ["snli/validation", "snli/test"] + [
-        f"attack/{attack}/{part}" for attack in ATTACKS for part in ("train", "heldout")
-    ]
-    return [
-        f"results/predictions/{model}/{evalset}.{ext}"
-        for model in adversarial_models()
-        for evalset in sets
-    ]
-
-
-# ---- leakage between training and scored sets -----------------------------------------------------------------
-# Every source a model trains or tunes on, checked against every evaluation set by `data_overlap`.
-TRAINING_SOURCES = {
-    f"{dataset}/train": prepared(dataset, "train") for dataset in ("snli", "mnli")
-}
-if set(FINAL_SELECTIONS) & {"chaosnli_max50", "chaosnli_max60"} or (
-    "snli_low_agreement" in FINAL_SELECTIONS
-    and LOW_AGREEMENT.get("source", "chaosnli") == "chaosnli"
-):
-    TRAINING_SOURCES |= {
-        f"chaosnli/{part}": prepared("chaosnli", part) for part in SPLITS["chaosnli"]
-    }
-
-
-# ---- error analysis, LLM comparison, run facts ----------------------------------------------------------------
-ANALYSIS_SETS = list(ANALYSIS["sets"]) if ANALYSIS else []
-ANALYSIS_KINDS = list(ANALYSIS["models"]) if ANALYSIS else []
-if "adversarial" in ANALYSIS_KINDS and not ADVERSARIAL:
-    ANALYSIS_KINDS.remove(
-        "adversarial"
-    )  # no adversarial study configured, so no such models
-
-
-LLM = (ANALYSIS or {}).get("llm")  # optional: without it the LLM rules are skipped
-
-
-def llm_model():
-    return model_location(
-        LLM["model"], "analysis.llm.model", "resources/models/embedded_llm"
-    )
-
-
-def llm_predictions_of(dataset, split):
-    """The LLM's answers on a set, or nothing when no LLM is configured."""
-    return [f"results/analysis/llm/{dataset}/{split}.parquet"] if LLM else []
+    return [f"{model_dir(model)}/{filename}" for model in models_of(["initial"])]
 
 
 # Every hub model the workflow may download (the classifier and the LLM), by the folder name it lands in.
@@ -496,28 +343,3 @@ HUB_MODELS = {
     if re.fullmatch(r"[A-Za-z0-9][\w.-]*/[\w.-]+", str(name))
     and not Path(name).exists()
 }
-
-
-def all_models_of(kinds):
-    """Model paths below results/models/ of the given kinds (initial, final, adversarial)."""
-    models = []
-    if "initial" in kinds:
-        models += _runs()
-    if "final" in kinds:
-        models += _final_runs()
-    if "adversarial" in kinds and ADVERSARIAL:
-        models += [
-            f"adversarial/{attack}/snli/seed{seed}/lr{lr}"
-            for attack in RETRAIN_ATTACKS
-            for seed in SEEDS
-            for lr in LRS
-        ]
-    return models
-
-
-def analysis_outputs(pattern):
-    return [
-        pattern.format(model=model, evalset=evalset)
-        for model in all_models_of(ANALYSIS_KINDS)
-        for evalset in ANALYSIS_SETS
-    ]

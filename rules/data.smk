@@ -125,9 +125,12 @@ for _dataset in SPLITS:
 
 # Which training and tuning sources share pairs with the scored sets (the `leakage` setting decides what happens
 # to them in each training job; under `fail` this job stops the workflow before any training starts).
+TRAINING_SOURCES = training_sources(config)
+
+
 rule data_overlap:
     input:
-        train=list(TRAINING_SOURCES.values()),
+        train=[prepared(*source) for source in TRAINING_SOURCES.values()],
         scored=scored_sets(),
     output:
         csv="results/data/overlap.csv",
@@ -140,7 +143,7 @@ rule data_overlap:
         script=script_path("data_overlap.py"),
         names=" ".join(TRAINING_SOURCES),
         scored_names=" ".join(EVAL_SETS),
-        adversarial="--adversarial-retraining" if RETRAIN_ATTACKS else "",
+        adversarial="--adversarial-retraining" if retrain_attacks(config) else "",
         leakage=LEAKAGE,
     shell:
         "python {params.script:q} --train-names {params.names} --train {input.train:q} "

@@ -4,16 +4,16 @@
 
 rule evaluate_model:
     input:
-        model="results/models/{model}/model",
+        model=f"{model_dir('{model}')}/model",
         sets=scored_sets(),
     output:
-        predictions=[f"results/predictions/{{model}}/{e}.parquet" for e in EVAL_SETS],
-        metrics=[f"results/predictions/{{model}}/{e}.json" for e in EVAL_SETS],
+        predictions=[predictions_file("{model}", e) for e in EVAL_SETS],
+        metrics=[predictions_file("{model}", e, "json") for e in EVAL_SETS],
     log:
         "logs/evaluate/{model}.log",
     wildcard_constraints:
         # final models are evaluated inside their final_tune job (one GPU job instead of two each)
-        model=r"(adversarial/(gradient|random)/)?(snli|mnli)(_(snli|mnli))*/seed\d+/lr[0-9.e+-]+",
+        model=NON_FINAL_MODEL_PATTERN,
     conda:
         "../envs/nlirobust.yaml"
     threads: config["training"].get("threads", 1)

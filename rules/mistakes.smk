@@ -1,13 +1,64 @@
 # The mistaken-examples study (reference: Tables 1-7): per-epoch mistake sets of every run, a selection to tune
 # on, one more short fine-tuning over final learning rates, and the tables and plots before and after.
 
+LOW_AGREEMENT = config["mistakes"].get("low_agreement", {})
+IN_DISTRIBUTION_SETS = in_distribution_sets(config)
+
+
+def mistakes_dir(recipe="{recipe}", seed="{seed}", lr="{lr}"):
+    return f"results/mistakes/{run_id(recipe, seed, lr)}"
+
+
+FINAL_MODEL = final_id("{selection}", "{final_lr}", "{recipe}", "{seed}", "{lr}")
+
+
+def ambiguity_source(wildcards):
+    """The ChaosNLI part matching the recipe's last stage (SNLI pairs for SNLI, MNLI matched for MNLI), or for
+    snli_low_agreement with `low_agreement.source: snli_train`, SNLI's own training pairs (5 annotator labels).
+    """
+    if (
+        wildcards.selection == "snli_low_agreement"
+        and low_agreement_source(config) == "snli_train"
+    ):
+        return prepared("snli", "train")
+    return prepared(
+        "chaosnli", "snli" if stages(wildcards.recipe)[-1] == "snli" else "mnli_m"
+    )
+
+
+def final_learning_rate_flags(wildcards, input):
+    """A fixed final learning rate, or `from_schedule`: the rate of the initial run's last optimizer step."""
+    if wildcards.final_lr == "from_schedule":
+        return f"--learning_rate_from {shlex.quote(input.initial_log)}"
+    return f"--learning_rate {wildcards.final_lr}"
+
+
+def all_initial_runs(pattern, in_distribution=False):
+    """`pattern` ({run}, {evalset}) for every initial model (and in-distribution set)."""
+    sets = IN_DISTRIBUTION_SETS if in_distribution else [None]
+    return [
+        pattern.format(run=run, evalset=evalset)
+        for run in models_of(["initial"])
+        for evalset in sets
+    ]
+
+
+def all_final_runs(pattern, in_distribution=False):
+    """`pattern` ({run}, {evalset}) for every final model (and in-distribution set)."""
+    sets = IN_DISTRIBUTION_SETS if in_distribution else [None]
+    return [
+        pattern.format(run=run, evalset=evalset)
+        for run in models_of(["final"])
+        for evalset in sets
+    ]
+
 
 rule epoch_mistakes:
     input:
         predictions=f"{run_dir()}/train_predictions.parquet",
     output:
-        sets="results/mistakes/{recipe}/seed{seed}/lr{lr}/epoch_sets.parquet",
-        combinations="results/mistakes/{recipe}/seed{seed}/lr{lr}/combinations.csv",
+        sets=f"{mistakes_dir()}/epoch_sets.parquet",
+        combinations=f"{mistakes_dir()}/combinations.csv",
     log:
         "logs/mistakes/epoch_sets/{recipe}/seed{seed}/lr{lr}.log",
     conda:
@@ -27,7 +78,7 @@ rule select_mistakes:
         predictions=f"{run_dir()}/train_predictions.parquet",
         train=stage_train_data,
     output:
-        "results/mistakes/{recipe}/seed{seed}/lr{lr}/selection/{selection}.parquet",
+        f"{mistakes_dir()}/selection/{{selection}}.parquet",
     log:
         "logs/mistakes/select/{recipe}/seed{seed}/lr{lr}/{selection}.log",
     wildcard_constraints:
@@ -49,7 +100,7 @@ rule select_ambiguous:
     input:
         pairs=ambiguity_source,
     output:
-        "results/mistakes/{recipe}/seed{seed}/lr{lr}/selection/{selection}.parquet",
+        f"{mistakes_dir()}/selection/{{selection}}.parquet",
     log:
         "logs/mistakes/select/{recipe}/seed{seed}/lr{lr}/{selection}.log",
     wildcard_constraints:
@@ -70,25 +121,19 @@ rule select_ambiguous:
 rule final_tune:
     input:
         model=f"{run_dir()}/model",
-        train="results/mistakes/{recipe}/seed{seed}/lr{lr}/selection/{selection}.parquet",
+        train=f"{mistakes_dir()}/selection/{{selection}}.parquet",
         validation=stage_validation_data,
         initial_log=f"{run_dir()}/train_log.csv",
-        sets=scored_sets(),
+        scored=scored_sets(),
     output:
-        model=directory(f"{final_dir()}/model"),
-        train_log=f"{final_dir()}/train_log.csv",
-        epoch_log=f"{final_dir()}/epoch_log.csv",
-        run=f"{final_dir()}/run.json",
-        predictions=[
-            f"results/predictions/final/{{selection}}/final_lr{{final_lr}}/{{recipe}}/seed{{seed}}/lr{{lr}}/{e}.parquet"
-            for e in EVAL_SETS
-        ],
-        metrics=[
-            f"results/predictions/final/{{selection}}/final_lr{{final_lr}}/{{recipe}}/seed{{seed}}/lr{{lr}}/{e}.json"
-            for e in EVAL_SETS
-        ],
+        model=directory(f"{model_dir(FINAL_MODEL)}/model"),
+        train_log=f"{model_dir(FINAL_MODEL)}/train_log.csv",
+        epoch_log=f"{model_dir(FINAL_MODEL)}/epoch_log.csv",
+        run=f"{model_dir(FINAL_MODEL)}/run.json",
+        predictions=[predictions_file(FINAL_MODEL, e) for e in EVAL_SETS],
+        metrics=[predictions_file(FINAL_MODEL, e, "json") for e in EVAL_SETS],
     log:
-        "logs/final/{selection}/final_lr{final_lr}/{recipe}/seed{seed}/lr{lr}.log",
+        f"logs/{FINAL_MODEL}.log",
     conda:
         "../envs/nlirobust.yaml"
     threads: config["training"].get("threads", 1)
@@ -99,7 +144,7 @@ rule final_tune:
     params:
         script=script_path("train_stage.py"),
         out_dir=lambda wildcards, output: os.path.dirname(output.run),
-        checkpoints="results/checkpoints/final/{selection}/final_lr{final_lr}/{recipe}/seed{seed}/lr{lr}",
+        checkpoints=checkpoint_dir(FINAL_MODEL),
         learning_rate=final_learning_rate_flags,
         flags=training_flags(
             epochs=config["mistakes"]["final_epochs"], warmup_ratio=0.0
@@ -107,16 +152,14 @@ rule final_tune:
         speed=training_speed_flags(),
         evaluate=script_path("evaluate_model.py"),
         sets=lambda wc: evaluation_set_flags(
-            f"final/{wc.selection}/final_lr{wc.final_lr}/{wc.recipe}/seed{wc.seed}/lr{wc.lr}"
+            final_id(wc.selection, wc.final_lr, wc.recipe, wc.seed, wc.lr)
         ),
         eval_options=f"--max-length {config['model']['max_length']} {evaluation_flags()}",
         eval_speed=evaluation_speed_flags(),
     shell:
-        "(python {params.script:q} --model_in {input.model:q} --train_file {input.train:q} "
-        "--validation_file {input.validation:q} --scored_files {input.sets:q} --output_dir {params.out_dir:q} "
-        "--checkpoint_dir {params.checkpoints:q} --seed {wildcards.seed} {params.learning_rate} "
-        "--record_train_predictions False --threads {threads} {params.flags} {params.speed} && "
-        "python {params.evaluate:q} --model {output.model:q} {params.sets} {params.eval_options} "
+        "("
+        + train_command("{params.learning_rate}", "--record_train_predictions False")
+        + " && python {params.evaluate:q} --model {output.model:q} {params.sets} {params.eval_options} "
         "{params.eval_speed} --threads {threads}) > {log:q} 2>&1"
 
 

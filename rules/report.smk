@@ -63,7 +63,7 @@ rule report:
                 caption="captions/projection.rst",
                 category="Error analysis",
             )
-            for run in all_models_of(["initial"])
+            for run in models_of(["initial"])
             for evalset in ANALYSIS_SETS
             for method in ("pca", "tsne")
         ],
@@ -71,7 +71,7 @@ rule report:
         # every analysed model's hidden-state map is made; the report shows the initial models'
         maps=analysis_outputs("results/analysis/{model}/{evalset}/projection.parquet"),
         llm_facts=[
-            f"results/analysis/llm/{evalset}.json" for evalset in ANALYSIS_SETS if LLM
+            llm_file(evalset, "json") for evalset in ANALYSIS_SETS if LLM
         ],
         figures=rules.mistake_plots.output,
         adversarial_figures=rules.adversarial_plots.output if ADVERSARIAL else [],

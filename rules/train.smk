@@ -27,11 +27,8 @@ rule train_stage:
     params:
         script=script_path("train_stage.py"),
         out_dir=lambda wildcards, output: os.path.dirname(output.run),
-        checkpoints="results/checkpoints/{recipe}/seed{seed}/lr{lr}",
+        checkpoints=checkpoint_dir(run_id("{recipe}", "{seed}", "{lr}")),
         flags=training_flags(),
         speed=training_speed_flags(),
     shell:
-        "python {params.script:q} --model_in {input.model:q} --train_file {input.train:q} "
-        "--validation_file {input.validation:q} --scored_files {input.scored:q} --output_dir {params.out_dir:q} "
-        "--checkpoint_dir {params.checkpoints:q} --seed {wildcards.seed} --learning_rate {wildcards.lr} "
-        "--threads {threads} {params.flags} {params.speed} > {log:q} 2>&1"
+        train_command() + " > {log:q} 2>&1"

@@ -20,7 +20,16 @@ def main() -> None:
 
     from nlirobust.mistake_report import write_mistake_tables
 
-    write_mistake_tables(args)
+    write_mistake_tables(
+        args.out_dir,
+        args.recipes,
+        args.combinations,
+        args.breaking_before,
+        args.breaking_after,
+        args.metrics_before,
+        args.metrics_after,
+        args.final_runs,
+    )
 
 
 if __name__ == "__main__":

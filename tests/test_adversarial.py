@@ -44,7 +44,8 @@ def saliency_by_hook(model, tokenizer, premise: str, hypothesis: str, label: int
 def test_masked_token_is_the_hypothesis_argmax_of_an_independent_saliency(model_and_pairs):
     model, tokenizer, pairs = model_and_pairs
     attacked = attack_pairs(model, tokenizer, pairs, AttackOptions(method="gradient", batch_size=7), "cpu")
-    assert len(attacked) == len(pairs) and attacked["original_id"].tolist() == pairs["id"].tolist()
+    assert len(attacked) == len(pairs)
+    assert attacked["original_id"].tolist() == pairs["id"].tolist()
     for _, row in attacked.iterrows():
         positions, scores = saliency_by_hook(model, tokenizer, row["premise"], row["original_hypothesis"], row["label"])
         (masked,) = row["masked_positions"]
@@ -96,7 +97,8 @@ def test_balanced_sample_is_seeded_capped_per_class_and_split(small_data):
     smallest = pairs["label"].value_counts().min()
     sample = balanced_sample(pairs, per_class=smallest - 5, seed=1, heldout_fraction=0.25)
     assert (sample["label"].value_counts() == smallest - 5).all()
-    assert sample["id"].is_unique and set(sample["id"]) <= set(pairs["id"])
+    assert sample["id"].is_unique
+    assert set(sample["id"]) <= set(pairs["id"])
     heldout = sample.groupby("label")["part"].apply(lambda p: (p == "heldout").sum())
     assert (heldout == round(0.25 * (smallest - 5))).all()
     assert balanced_sample(pairs, smallest - 5, 1, 0.25).equals(sample)

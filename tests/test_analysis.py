@@ -56,14 +56,16 @@ def predictions_with_errors(n: int = 90, seed: int = 0) -> tuple[pd.DataFrame, p
 def test_spreadsheet_has_confidences_sampled_rows_and_rule_annotations():
     predictions, pairs = predictions_with_errors()
     sheet = build_spreadsheet(predictions, pairs, LEXICON, rows=20, seed=1)
-    assert len(sheet) == 20 and sheet["id"].is_unique
+    assert len(sheet) == 20
+    assert sheet["id"].is_unique
     wrong = predictions[predictions["gold"] != predictions["pred"]].set_index("id")
     assert set(sheet["id"]) <= set(wrong.index)
     row = sheet.iloc[0]
     probs = wrong.loc[row["id"], ["prob_e", "prob_n", "prob_c"]].to_numpy(dtype=float)
     assert row["confidence_pred"] == pytest.approx(probs[LABEL_NAMES.index(row["pred"])])
     assert row["confidence_gold"] == pytest.approx(probs[LABEL_NAMES.index(row["gold"])])
-    assert (sheet["annotated_by"] == "rule").all() and (sheet["error_type"] == sheet["rule_error_type"]).all()
+    assert (sheet["annotated_by"] == "rule").all()
+    assert (sheet["error_type"] == sheet["rule_error_type"]).all()
     assert sheet["gold"].value_counts().max() - sheet["gold"].value_counts().min() <= 1  # stratified
     assert build_spreadsheet(predictions, pairs, LEXICON, rows=20, seed=1).equals(sheet)  # reproducible
     everything = build_spreadsheet(predictions, pairs, LEXICON, rows=500, seed=1)
@@ -87,7 +89,8 @@ def test_a_persons_values_survive_a_rebuild_and_count_in_the_tables(tmp_path):
     assert mine.loc[sheet.loc[2, "id"], "fix"] == "relabel this pair"
     assert (again["annotated_by"] == "person").sum() == 3
     counts = frequency_table(again.assign(evalset="x"), "error_type").set_index("error_type")
-    assert counts.loc["annotation_artifact", "rows"] == 2 and counts.loc["annotation_artifact", "by_person"] == 2
+    assert counts.loc["annotation_artifact", "rows"] == 2
+    assert counts.loc["annotation_artifact", "by_person"] == 2
 
 
 def test_rule_rows_follow_the_rules_not_an_old_copy():
@@ -104,7 +107,9 @@ def test_llm_comparison_two_by_two_adds_up():
     result = llm_comparison(predictions, llm)
     # a: both right; b: model right, llm wrong; c: model wrong, llm right; d: model wrong, llm right
     assert (result["both_right"], result["model_right_llm_wrong"], result["model_wrong_llm_right"]) == (1, 1, 2)
-    assert result["both_wrong"] == 0 and result["agreement"] == 0.25 and result["llm_accuracy"] == 0.75
+    assert result["both_wrong"] == 0
+    assert result["agreement"] == 0.25
+    assert result["llm_accuracy"] == 0.75
 
 
 @pytest.fixture(scope="module")
@@ -122,12 +127,14 @@ def test_llm_label_scores_equal_an_unbatched_recomputation(tiny_llm, small_data)
 
     pairs = pd.read_parquet(small_data["snli_validation"]).iloc[:12]
     frame, facts = llm_predictions(tiny_llm, pairs, batch_size=5)
-    assert frame["llm_pred"].isin([0, 1, 2]).all() and facts["examples"] == 12
+    assert frame["llm_pred"].isin([0, 1, 2]).all()
+    assert facts["examples"] == 12
     tokenizer = AutoTokenizer.from_pretrained(str(tiny_llm))
     model = AutoModelForCausalLM.from_pretrained(str(tiny_llm)).eval()
     prompt = prompts_for(tokenizer, pairs.iloc[[3]])[0]
     text = tokenizer.decode(prompt)
-    assert pairs.iloc[3]["premise"] in text and all(name in text for name in LABEL_NAMES)
+    assert pairs.iloc[3]["premise"] in text
+    assert all(name in text for name in LABEL_NAMES)
     for name in LABEL_NAMES:
         label = tokenizer(name, add_special_tokens=False)["input_ids"]
         with torch.no_grad():
@@ -146,7 +153,8 @@ def test_hidden_state_map_covers_errors_and_correct_pairs(tiny_model, small_data
     predictions = pd.read_parquet(f"{out}.parquet")
     points = hidden_state_map(str(tiny_model), predictions, pairs, max_errors=40, max_correct=30, max_length=64)
     wrong = int((predictions["gold"] != predictions["pred"]).sum())
-    assert points["wrong"].sum() == min(40, wrong) and (~points["wrong"]).sum() == min(30, len(predictions) - wrong)
+    assert points["wrong"].sum() == min(40, wrong)
+    assert (~points["wrong"]).sum() == min(30, len(predictions) - wrong)
     assert points[["pca_x", "pca_y", "tsne_x", "tsne_y"]].notna().all().all()
     assert points["confidence"].between(1 / 3 - 1e-6, 1).all()
 
@@ -161,11 +169,15 @@ def test_a_huge_pair_is_cut_to_the_prompt_limit_premise_first(tiny_llm, small_da
     pairs.loc[pairs.index[2], "premise"] = " ".join(["A man in a red hat walks a dog ."] * 2500)  # 20,000 words
     hypothesis = pairs.loc[pairs.index[2], "hypothesis"]
     frame, facts = llm_predictions(tiny_llm, pairs, batch_size=3, max_prompt_tokens=200)
-    assert facts["max_prompt_tokens"] == 200 and facts["truncated_prompts"] == 1
-    assert frame["llm_pred"].isin([0, 1, 2]).all() and len(frame) == 6
+    assert facts["max_prompt_tokens"] == 200
+    assert facts["truncated_prompts"] == 1
+    assert frame["llm_pred"].isin([0, 1, 2]).all()
+    assert len(frame) == 6
     tokenizer = AutoTokenizer.from_pretrained(str(tiny_llm))
     prompts = prompts_for(tokenizer, pairs, 200)
     assert max(len(p) for p in prompts) <= 200
     text = tokenizer.decode(prompts[2])
-    assert hypothesis in text and " ..." in text and "Answer with one word" in text  # the premise gave way
+    assert hypothesis in text
+    assert " ..." in text
+    assert "Answer with one word" in text  # the premise gave way
     assert prompts[0] == prompts_for(tokenizer, pairs.iloc[[0]])[0]  # short pairs are untouched

@@ -166,4 +166,5 @@ def test_a_data_path_with_spaces_or_shell_syntax_is_read_as_a_path(tmp_path, fol
     run_snakemake("results/data/snli/counts.json", "--cores", "1", "--configfile", str(config), workdir=tmp_path)
     counts = json.loads((tmp_path / "results/data/snli/counts.json").read_text())
     assert counts["test"]["pairs"] == 2
-    assert not list(tmp_path.rglob("INJECTED*")) and not list(REPO.glob("INJECTED*"))
+    assert not list(tmp_path.rglob("INJECTED*"))
+    assert not list(REPO.glob("INJECTED*"))

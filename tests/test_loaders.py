@@ -240,7 +240,8 @@ def test_original_snli_annotator_labels_give_low_agreement_training_pairs(tmp_pa
     ]
     df = load_pairs_file(write_lines(tmp_path / "snli_1.0_train.jsonl", rows), source="snli")
     assert df["id"].tolist() == ["1.jpg#0r1n", "2.jpg#0r1e", "3.jpg#0r1c"]
-    assert df["annotators"].tolist() == [5, 1, 5] and df["max_agreeing"].tolist() == [3, 1, 5]
+    assert df["annotators"].tolist() == [5, 1, 5]
+    assert df["max_agreeing"].tolist() == [3, 1, 5]
     assert select_ambiguous(df, "snli_low_agreement")["id"].tolist() == ["1.jpg#0r1n"]
 
 

@@ -10,10 +10,10 @@ from nlirobust.mistakes import (
     boolean_combinations,
     combination_counts,
     epoch_mistake_sets,
-    mcnemar_exact,
     select_ambiguous,
     select_mistakes,
 )
+from nlirobust.stats import mcnemar_exact
 
 
 def predictions(wrong_by_epoch: dict[int, set[str]], ids=("a", "b", "c", "d", "e")) -> pd.DataFrame:
@@ -38,7 +38,8 @@ def test_table3_rows_match_the_reference_order():
 
 def test_combination_counts_obey_set_algebra():
     counts = combination_counts(TRAIN).set_index("combination")["count"]
-    assert counts["Epoch 1"] == 3 and counts["Epoch 3"] == 2
+    assert counts["Epoch 1"] == 3
+    assert counts["Epoch 3"] == 2
     for a, b in ((1, 2), (1, 3), (2, 3)):
         union, inter = counts[f"Epochs {a} or {b}"], counts[f"Epochs {a} and {b}"]
         assert union == counts[f"Epoch {a}"] + counts[f"Epoch {b}"] - inter
@@ -111,7 +112,9 @@ def test_breaking_tables_count_and_subtract(tmp_path):
     delta = mt.mistakes_delta_long(before, after)
     assert (delta["delta"] == delta["mistakes"] - delta["mistakes_before"]).all()
     cells = mt.mistakes_delta_wide(delta, ["snli"], "category").set_index("Category")["snli"]
-    assert cells["colors"] == "1 (-1)" and cells["rooms"] == "1 (+1)" and cells["Total"] == "2 (-1)"
+    assert cells["colors"] == "1 (-1)"
+    assert cells["rooms"] == "1 (+1)"
+    assert cells["Total"] == "2 (-1)"
     labels = mt.mistakes_wide(mt.breaking_mistakes_long([after_path], "label"), ["snli"], "label")
     assert labels["Label"].tolist() == ["contradiction", "entailment", "neutral", "Total"]
     assert mt.final_key(after_path) == {"selection": "all_epochs", "final_lr": "1e-04"}
@@ -149,6 +152,8 @@ def test_cells_over_seeds_show_mean_sd_and_mean_delta():
     )
     change["improvement_points"] = 100 * (change["accuracy_after"] - change["accuracy_before"])
     row = mt.accuracy_change_wide(change, ["snli"]).iloc[0]
-    assert row["Before (%)"] == "51.00 ± 1.41" and row["Improvement (points)"] == "+9.00 ± 1.41"
+    assert row["Before (%)"] == "51.00 ± 1.41"
+    assert row["Improvement (points)"] == "+9.00 ± 1.41"
     assert row["Fixed / broken (pooled over seeds)"] == "9 / 0"  # pooled over seeds: 9 of 9, p = 2 / 2**9
-    assert float(row["McNemar p"]) == pytest.approx(2 / 2**9, rel=1e-3) and row["Significant (p < 0.05)"] == "yes"
+    assert float(row["McNemar p"]) == pytest.approx(2 / 2**9, rel=1e-3)
+    assert row["Significant (p < 0.05)"] == "yes"

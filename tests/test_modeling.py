@@ -33,10 +33,12 @@ def test_pairs_get_segment_ids_and_unknown_words_fall_back_to_characters():
     tokenizer = train_wordpiece_tokenizer(TEXTS, vocab_size=60)
     encoded = tokenizer("A man is drinking tea .", "A boy .")
     tokens = tokenizer.convert_ids_to_tokens(encoded["input_ids"])
-    assert tokens[0] == "[CLS]" and tokens.count("[SEP]") == 2
+    assert tokens[0] == "[CLS]"
+    assert tokens.count("[SEP]") == 2
     assert "[UNK]" not in tokens  # "tea" is spelled out from characters
     assert encoded["token_type_ids"][-4:] == [1, 1, 1, 1]
     model = build_tiny_electra(
         tokenizer, max_length=32, hidden_size=16, num_layers=1, num_heads=2, intermediate_size=32
     )
-    assert model.config.vocab_size == len(tokenizer) and model.config.num_labels == 3
+    assert model.config.vocab_size == len(tokenizer)
+    assert model.config.num_labels == 3

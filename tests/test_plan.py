@@ -17,15 +17,21 @@ def test_paper_config_plans_four_recipes_with_shared_first_stages(tmp_path):
     assert jobs["final_tune"] == 4 * 2 * 2
     # the 4 initial models and the adversarially retrained one; final models are evaluated inside final_tune
     assert jobs["evaluate_model"] == 4 + 1
-    assert jobs["epoch_mistakes"] == 4 and jobs["mistake_tables"] == 1
+    assert jobs["epoch_mistakes"] == 4
+    assert jobs["mistake_tables"] == 1
     # the adversarial study reuses the snli model as its baseline: two attacks (gradient, random), one retraining
-    assert jobs["attack_baseline"] == 2 and jobs["retrain_adversarial"] == 1
+    assert jobs["attack_baseline"] == 2
+    assert jobs["retrain_adversarial"] == 1
     assert jobs["evaluate_attack_set"] == 2 * 2  # baseline and retrained model on both attack sets
     # the error analysis: the 4 initial models and the adversarial one, on SNLI test and Breaking NLI
     assert jobs["error_spreadsheet"] == jobs["hidden_state_map"] == 5 * 2
-    assert jobs["llm_predictions"] == 2 and jobs["run_facts"] == 1 and jobs["analysis_tables"] == 1
+    assert jobs["llm_predictions"] == 2
+    assert jobs["run_facts"] == 1
+    assert jobs["analysis_tables"] == 1
     assert "resources/models/hub/Qwen--Qwen2.5-1.5B-Instruct" in out  # the LLM is downloaded on the login node
-    assert jobs["download_hub_dataset"] == 2 and jobs["download_url"] == 2 and jobs["download_model"] == 2
+    assert jobs["download_hub_dataset"] == 2
+    assert jobs["download_url"] == 2
+    assert jobs["download_model"] == 2
 
 
 def test_grid_fans_out_over_seeds_and_learning_rates(tmp_path):
@@ -34,16 +40,20 @@ def test_grid_fans_out_over_seeds_and_learning_rates(tmp_path):
     assert jobs["train_stage"] == 4 * 2 * 3
     assert jobs["final_tune"] == 4 * 2 * 3 * 2 * 2
     assert jobs["evaluate_model"] == 4 * 2 * 3 + 2 * 3
-    assert jobs["attack_baseline"] == 2 * 2 * 3 and jobs["retrain_adversarial"] == 2 * 3
-    assert jobs["initial_tables"] == 1 and jobs["adversarial_tables"] == 1
+    assert jobs["attack_baseline"] == 2 * 2 * 3
+    assert jobs["retrain_adversarial"] == 2 * 3
+    assert jobs["initial_tables"] == 1
+    assert jobs["adversarial_tables"] == 1
 
 
 def test_the_adversarial_study_is_skipped_without_its_config_block(tmp_path):
     config = write_config(tmp_path / "no_adversarial.yaml", adversarial=None)
     out = run_snakemake("-n", "--configfile", str(config), workdir=tmp_path).stdout
     jobs = planned_jobs(out)
-    assert "attack_baseline" not in jobs and "adversarial_tables" not in jobs
-    assert jobs["train_stage"] == 4 and jobs["report"] == 1
+    assert "attack_baseline" not in jobs
+    assert "adversarial_tables" not in jobs
+    assert jobs["train_stage"] == 4
+    assert jobs["report"] == 1
 
 
 def test_adversarial_study_trains_its_snli_baseline_when_no_recipe_does(tmp_path):
@@ -97,10 +107,12 @@ def test_bad_config_is_rejected_before_planning(tmp_path, changes, message):
     config = write_config(tmp_path / "bad.yaml", **changes)
     result = run_snakemake("-n", "--configfile", str(config), workdir=tmp_path, check=False)
     assert result.returncode != 0
-    assert result.stderr.count("\n") == 1 and result.stderr.startswith("config: "), result.stderr  # one line
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith("config: "), result.stderr  # one line
     assert message in result.stderr
     assert "Job stats" not in result.stdout
-    assert not (tmp_path / "results").exists() and not (tmp_path / "logs").exists()
+    assert not (tmp_path / "results").exists()
+    assert not (tmp_path / "logs").exists()
 
 
 @pytest.mark.parametrize(
@@ -130,7 +142,8 @@ def test_optional_backends_and_llm_path_are_checked_before_planning(tmp_path, ch
     result = run_snakemake("-n", "--configfile", str(config), workdir=tmp_path, check=False)
     assert result.returncode != 0
     assert message in result.stdout + result.stderr
-    assert "Job stats" not in result.stdout and not (tmp_path / "results").exists()
+    assert "Job stats" not in result.stdout
+    assert not (tmp_path / "results").exists()
 
 
 def test_retraining_on_an_attack_that_is_not_built_is_rejected(tmp_path):
@@ -167,11 +180,14 @@ def test_a_model_directory_without_weights_or_too_short_is_refused_while_plannin
     shutil.copy(tiny_model / "config.json", broken / "config.json")
     config = write_config(tmp_path / "a.yaml", model={"name_or_path": str(broken), "max_length": 64})
     result = run_snakemake("-n", "--configfile", str(config), workdir=tmp_path, check=False)
-    assert result.returncode != 0 and "config.json but no weights" in result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "config.json but no weights" in result.stdout + result.stderr
     config = write_config(tmp_path / "b.yaml", model={"name_or_path": str(tiny_model), "max_length": 4096})
     result = run_snakemake("-n", "--configfile", str(config), workdir=tmp_path, check=False)
     output = result.stdout + result.stderr
-    assert result.returncode != 0 and "model.max_length 4096 is above" in output and "position limit 64" in output
+    assert result.returncode != 0
+    assert "model.max_length 4096 is above" in output
+    assert "position limit 64" in output
     assert not (tmp_path / "results").exists()
 
 
@@ -185,7 +201,8 @@ def test_slurm_profile_plans_the_paper_grid_without_slurm(tmp_path):
         workdir=tmp_path,
     ).stdout
     jobs = planned_jobs(out)
-    assert jobs["train_stage"] == 4 and jobs["final_tune"] == 16
+    assert jobs["train_stage"] == 4
+    assert jobs["final_tune"] == 16
     assert "gpu=1, gpu_model=a100" in out
 
 
@@ -220,7 +237,8 @@ def test_bare_profile_name_works_after_the_install_step(tmp_path):
         capture_output=True,
         text=True,
     )
-    assert clash.returncode == 1 and "is not this repository's profile" in clash.stderr
+    assert clash.returncode == 1
+    assert "is not this repository's profile" in clash.stderr
 
 
 def test_planning_imports_neither_torch_nor_transformers(tmp_path):
@@ -281,8 +299,11 @@ def test_without_an_llm_the_llm_rules_are_skipped(tmp_path):
     config.write_text(yaml.safe_dump(yaml.safe_load(config.read_text()) | {"analysis": analysis}))
     out = run_snakemake("-n", "--configfile", str(config), workdir=tmp_path).stdout
     jobs = planned_jobs(out)
-    assert "llm_predictions" not in jobs and "download_model" in jobs and jobs["download_model"] == 1
-    assert jobs["error_spreadsheet"] == 10 and jobs["analysis_tables"] == 1
+    assert "llm_predictions" not in jobs
+    assert "download_model" in jobs
+    assert jobs["download_model"] == 1
+    assert jobs["error_spreadsheet"] == 10
+    assert jobs["analysis_tables"] == 1
 
 
 def test_mnli_validation_mismatched_is_prepared_only_when_evaluated(tmp_path):
@@ -310,7 +331,8 @@ def test_yaml_pitfalls_get_one_line_naming_the_key(tmp_path, text, message):
     config.write_text(base + text)
     result = run_snakemake("-n", "--configfile", str(config), workdir=tmp_path, check=False)
     assert result.returncode != 0
-    assert message in result.stderr and result.stderr.count("\n") == 1, result.stderr
+    assert message in result.stderr, result.stderr
+    assert result.stderr.count("\n") == 1, result.stderr
     assert not (tmp_path / "results").exists()
 
 
@@ -333,4 +355,5 @@ def test_every_edit_line_of_the_slurm_profile_can_be_deleted_on_its_own(tmp_path
         if "gpu_model" in lines[i]:
             assert "gpu_model" not in train  # any GPU
         prepare = re.search(r"rule prepare_snli:.*?resources: ([^\n]*)", result.stdout, re.S)
-        assert prepare is not None and "gpu" not in prepare[1]  # CPU jobs: their own partition, no GPU
+        assert prepare is not None
+        assert "gpu" not in prepare[1]  # CPU jobs: their own partition, no GPU

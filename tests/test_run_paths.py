@@ -36,7 +36,8 @@ def test_every_model_id_reads_back_from_every_place_it_appears(model, kind):
         f"results/analysis/{model}/breaking_nli/test/errors.csv",
     ):
         run = parse_run(path)
-        assert run.model == model and run.kind == kind
+        assert run.model == model
+        assert run.kind == kind
     assert evalset_of(predictions_file(model, "snli/test")) == "snli/test"
     assert evalset_of(predictions_file(model, "attack/gradient/heldout", "json")) == "attack/gradient/heldout"
     assert evalset_of(f"results/analysis/{model}/breaking_nli/test/errors.csv") == "breaking_nli/test"
@@ -55,3 +56,32 @@ def test_keys_as_tables_use_them():
 def test_a_path_that_is_no_run_is_refused():
     with pytest.raises(ValueError, match="not a run path"):
         parse_run("results/tables/initial_accuracy.csv")
+
+
+# ---- the lexicon's one matcher ------------------------------------------------------------------------------------
+def test_one_matcher_for_negation_case_punctuation_and_glued_words():
+    import pandas as pd
+
+    from nlirobust.adversarial_tables import subset_masks
+    from nlirobust.error_analysis import rules_for
+    from nlirobust.lexicon import mentions
+
+    negation = ["not", "n't", "no", "never", "no one"]
+    cases = {
+        "The man doesn't sleep.": True,  # glued n't
+        "The man doesn’t sleep.": True,  # a typographic apostrophe
+        "NOT a chance!": True,  # any case
+        "No-one is here.": True,  # punctuation is a boundary
+        "(never)": True,
+        "Nobody knows.": False,  # a longer word is not the listed one
+        "He walks north.": False,  # nor is not in north (and not listed)
+        "A notebook lies here.": False,
+        "No one came.": True,  # an entry with a space
+    }
+    pairs = pd.DataFrame({"premise": list(cases), "hypothesis": ["A cat ."] * len(cases)})
+    masks = subset_masks(pairs, negation, ["maybe"], 20)
+    for (text, expected), in_subset in zip(cases.items(), masks["negation"], strict=True):
+        assert mentions(text, negation) == expected, text
+        assert bool(in_subset) == expected, text  # the adversarial subset agrees
+        fired = rules_for(text, "A cat .", 0.9, {"negation_words": negation, "cue_words": []})
+        assert ("negation" in fired) == expected, text  # and so does the error analysis

@@ -97,12 +97,14 @@ def test_gpu_rules_ran_as_slurm_jobs_that_asked_for_a_gpu(cluster_and_local_runs
     for rule, call in by_rule.items():
         asks_gpu = bool(re.search(r"--gpus[= ]\S+|--gres[= ]\S*gpu", call))
         assert asks_gpu == (rule in GPU_RULES), f"{rule}: {call}"
-    assert "initial_tables" not in by_rule and "localrule initial_tables" in log  # tables run on the login node
+    assert "initial_tables" not in by_rule
+    assert "localrule initial_tables" in log  # tables run on the login node
     # and the cluster agrees: those jobs exist there and were given a GPU
     jobs = jobs_by_comment(slurm_env)
     for rule in GPU_RULES:
         tres = [t for comment, t in jobs.items() if comment.startswith(f"rule_{rule}")]
-        assert tres and all("gpu:1" in t for t in tres), (rule, tres)
+        assert tres, (rule, tres)
+        assert all("gpu:1" in t for t in tres), (rule, tres)
 
 
 def test_results_through_slurm_equal_a_local_run(cluster_and_local_runs):
@@ -187,9 +189,11 @@ def test_requeued_training_job_resumes_from_its_checkpoint_with_the_same_result(
     details = slurm(slurm_env, "scontrol", "show", "job", job)
     assert "Restarts=1" in details
     text = out.read_text()
-    assert "signal 15 received" in text and "resumed from" in text
+    assert "signal 15 received" in text
+    assert "resumed from" in text
     resumed = re.search(r"resumed from \S+checkpoint-(\d+)", text)
-    assert resumed and int(resumed[1]) > 0
+    assert resumed
+    assert int(resumed[1]) > 0
     for name in ("train_predictions.parquet", "epoch_log.csv"):
         read = pd.read_parquet if name.endswith("parquet") else pd.read_csv
         a, b = read(tmp_path / "uninterrupted" / name), read(tmp_path / "requeued" / name)

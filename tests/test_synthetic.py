@@ -66,7 +66,8 @@ def test_breaking_nli_shape_matches_the_real_file(tmp_path):
 def test_snli_mnli_chaosnli_files_load(tmp_path):
     paths = write_embedded_data(tmp_path, seed=1, sizes=SMALL)
     snli = load_pairs_file(paths["snli/train.jsonl"], source="snli")
-    assert snli.attrs["dropped_no_gold"] >= 0 and len(snli) + snli.attrs["dropped_no_gold"] == 300
+    assert snli.attrs["dropped_no_gold"] >= 0
+    assert len(snli) + snli.attrs["dropped_no_gold"] == 300
     assert set(snli["label"]) == {0, 1, 2}
     mnli = load_pairs_file(paths["mnli/validation_mismatched.jsonl"], source="mnli")
     assert len(mnli) == 50

@@ -60,7 +60,8 @@ def test_loss_falls_and_every_example_is_recorded_each_epoch(uninterrupted, smal
     mistakes = predictions.assign(wrong=predictions["gold"] != predictions["pred"]).groupby("epoch")["wrong"].sum()
     assert epochs["train_mistakes"].tolist() == mistakes.tolist()
     assert facts["global_steps"] == EPOCHS * -(-len(train_ids) // 16)
-    assert (run / "model" / "config.json").exists() and (run / "model" / "tokenizer.json").exists()
+    assert (run / "model" / "config.json").exists()
+    assert (run / "model" / "tokenizer.json").exists()
     assert not (run.parent / "checkpoints").exists()  # removed after success
 
 
@@ -148,7 +149,8 @@ def test_checkpoint_is_discarded_when_the_starting_model_changes_at_the_same_pat
     caplog.clear()
     caplog.set_level("INFO")
     train_stage(stage_args(model_dir, small_data, tmp_path / "killed"))
-    assert "discarded, starting over" in caplog.text and "resumed from" not in caplog.text
+    assert "discarded, starting over" in caplog.text
+    assert "resumed from" not in caplog.text
 
     train_stage(stage_args(model_dir, small_data, tmp_path / "clean"))
     assert_same_results(tmp_path / "clean/run", tmp_path / "killed/run")
@@ -165,7 +167,8 @@ def test_speed_and_logging_settings_do_not_void_a_checkpoint(
             tiny_model, small_data, tmp_path, eval_batch_size=17, threads=2, tokenization_cache=str(tmp_path / "tc")
         )
     )
-    assert "resumed from" in caplog.text and "discarded" not in caplog.text
+    assert "resumed from" in caplog.text
+    assert "discarded" not in caplog.text
     assert_same_results(uninterrupted[0], tmp_path / "run")
 
 
@@ -187,11 +190,13 @@ def test_training_pairs_that_sit_in_a_scored_set_follow_the_leakage_setting(tiny
 
     facts = train_stage(stage_args(tiny_model, small_data, tmp_path / "exclude", **common))
     written = json.loads((tmp_path / "exclude/run/run.json").read_text())
-    assert facts["train_examples"] == 260 and written["overlap"]["dropped"] == 40
+    assert facts["train_examples"] == 260
+    assert written["overlap"]["dropped"] == 40
     assert written["overlap"]["by_set"] == {f"{tmp_path.name}/scored": 40}
 
     facts = train_stage(stage_args(tiny_model, small_data, tmp_path / "report", leakage="report", **common))
-    assert facts["train_examples"] == 300 and facts["overlap"]["kept_overlapping"] == 40
+    assert facts["train_examples"] == 300
+    assert facts["overlap"]["kept_overlapping"] == 40
 
 
 def run_cli(args: StageArguments) -> None:
@@ -347,7 +352,8 @@ def test_a_planted_checkpoint_runs_no_code_and_the_job_starts_over(tiny_model, s
     caplog.set_level("INFO")
     train_stage(stage_args(tiny_model, small_data, tmp_path, epochs=1, record_train_predictions=False))
     assert not marker.exists()
-    assert "unreadable" in caplog.text and "resumed from" not in caplog.text
+    assert "unreadable" in caplog.text
+    assert "resumed from" not in caplog.text
     assert pd.read_csv(tmp_path / "run" / "epoch_log.csv")["epoch"].tolist() == [1]
 
 

@@ -24,7 +24,8 @@ def test_the_epoch_table_prints_small_learning_rates_as_they_are():
         {"recipe": ["snli"], "seed": [1], "lr": [5e-05], "epoch": [1], "train_loss": [0.123456], "eval_accuracy": [0.5]}
     )
     view = epoch_view(epochs)
-    assert view["lr"].tolist() == ["5e-05"] and view["train_loss"].tolist() == [0.1235]
+    assert view["lr"].tolist() == ["5e-05"]
+    assert view["train_loss"].tolist() == [0.1235]
     assert "5e-05" in view.to_markdown(index=False)
 
 
@@ -35,7 +36,8 @@ def test_a_gap_at_chance_is_called_what_it_is(tmp_path):
     config = {"model": "google/electra-small-discriminator", "training": {"epochs": 3, "batch_size": 8}}
     baseline = {"accuracy": 0.5, "majority_class_accuracy": 0.34}
     text = comparison_section(tmp_path / "acc.csv", baseline, {"snli/validation": 0.89}, config)
-    assert "at chance" in text and "learned nothing" in text
+    assert "at chance" in text
+    assert "learned nothing" in text
     assert "a point or two" not in text
     assert "5.0 points below" in why_ours_differ([("snli/validation", 0.89, 0.84)], config)
     assert "within 0.5 points" in why_ours_differ([("snli/validation", 0.89, 0.885)], config)
@@ -57,7 +59,8 @@ def test_subset_cells_from_few_pairs_show_counts_not_percentages():
     table = subset_metrics_wide(pd.DataFrame(rows), min_pairs=30).set_index("subset")
     assert table.loc["negation", "f1"] == "too few to read (n=2)"
     assert table.loc["all", "f1"] == "75.00 ± 0.00"
-    assert table.loc["negation", "pairs (per seed)"] == 2 and table.loc["all", "seeds"] == 2
+    assert table.loc["negation", "pairs (per seed)"] == 2
+    assert table.loc["all", "seeds"] == 2
 
 
 def test_error_flow_says_its_counts_are_pooled_and_hides_shares_of_tiny_subsets():
@@ -80,7 +83,8 @@ def test_error_flow_says_its_counts_are_pooled_and_hides_shares_of_tiny_subsets(
         ]
     )
     table = error_flow_wide(flows, min_pairs=30).set_index("subset")
-    assert table.loc["long", "pairs (pooled)"] == 6 and table.loc["long", "seeds (pooled)"] == 2
+    assert table.loc["long", "pairs (pooled)"] == 6
+    assert table.loc["long", "seeds (pooled)"] == 2
     assert table.loc["long", "fixed (%)"] == "too few to read (n=3)"
     assert table.loc["all", "fixed (%)"] == 100.0
 
@@ -99,9 +103,12 @@ def test_leakage_actions():
     train = pd.DataFrame({"premise": ["a", "b", "c"], "hypothesis": ["x", "y", "z"]})
     scored = {"snli/test": pd.DataFrame({"premise": ["B"], "hypothesis": ["Y"]})}
     kept, facts = apply_leakage(train, scored, "exclude", "t")
-    assert kept["premise"].tolist() == ["a", "c"] and facts["dropped"] == 1 and facts["by_set"] == {"snli/test": 1}
+    assert kept["premise"].tolist() == ["a", "c"]
+    assert facts["dropped"] == 1
+    assert facts["by_set"] == {"snli/test": 1}
     kept, facts = apply_leakage(train, scored, "report", "t")
-    assert len(kept) == 3 and facts["kept_overlapping"] == 1
+    assert len(kept) == 3
+    assert facts["kept_overlapping"] == 1
     with pytest.raises(DataFormatError, match="1 of 3 training pairs also sit in sets .* snli/test"):
         apply_leakage(train, scored, "fail", "t")
     with pytest.raises(DataFormatError, match="nothing is left"):
@@ -119,6 +126,7 @@ def test_table4_with_one_rate_per_recipe_puts_each_recipe_in_one_row():
     )
     assert final_lr_roles(runs).tolist() == ["configured", "from_schedule", "configured", "from_schedule"]
     table = learning_rates_wide(runs, ["snli", "mnli"]).set_index("final_lr")
-    assert table.loc["configured", "snli"] == "2.7e-07" and table.loc["configured", "mnli"] == "2.4e-07"
+    assert table.loc["configured", "snli"] == "2.7e-07"
+    assert table.loc["configured", "mnli"] == "2.4e-07"
     grid = runs.assign(final_lr=["1e-07", "from_schedule"] * 2)
     assert final_lr_roles(grid).tolist() == grid["final_lr"].tolist()  # a grid keeps the rates as they are

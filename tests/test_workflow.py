@@ -144,7 +144,9 @@ def test_all_mistake_tables_and_plots_exist(demo_run):
     for figure in ("mistakes_by_category", "breaking_accuracy_before_after", "epoch_mistake_overlap"):
         assert (workdir / "results/figures" / f"{figure}.png").read_bytes()[:4] == b"\x89PNG"
     report = (workdir / "results/report.md").read_text()
-    assert "## Mistaken examples" in report and "Table 7" in report and "figures/mistakes_by_category.png" in report
+    assert "## Mistaken examples" in report
+    assert "Table 7" in report
+    assert "figures/mistakes_by_category.png" in report
 
 
 def test_all_examples_columns_equal_the_challenge_file_counts(demo_run):
@@ -208,7 +210,8 @@ def test_final_tuning_used_the_selected_examples_and_rates(demo_run):
     wrong_every_epoch = set.intersection(*(set(g.loc[g["gold"] != g["pred"], "id"]) for _, g in train.groupby("epoch")))
     assert set(selection["id"]) == wrong_every_epoch
     ambiguous = pd.read_parquet(workdir / "results/mistakes/snli/seed1/lr0.0015/selection/chaosnli_max60.parquet")
-    assert (ambiguous["max_share"] <= 60).all() and len(ambiguous) > 0
+    assert (ambiguous["max_share"] <= 60).all()
+    assert len(ambiguous) > 0
     facts = json.loads(
         (workdir / "results/models/final/all_epochs/final_lr0.0001/snli/seed1/lr0.0015/run.json").read_text()
     )
@@ -256,7 +259,8 @@ def test_a_persons_edits_in_the_spreadsheet_are_kept_and_counted(demo_run):
     run_snakemake("--cores", "2", "--configfile", str(config), workdir=workdir)  # the tables follow the edit
     types = pd.read_csv(workdir / "results/tables/analysis/error_types.csv")
     mine = types[(types["error_type"] == "annotation_artifact") & (types["evalset"] == "snli/test")].iloc[0]
-    assert mine["rows"] == 2 and mine["by_person"] == 2
+    assert mine["rows"] == 2
+    assert mine["by_person"] == 2
     assert "annotation_artifact" in (workdir / "results/report.md").read_text()
 
     run_snakemake("--cores", "2", "--configfile", str(config), "--forcerun", "error_spreadsheet", workdir=workdir)
@@ -339,7 +343,8 @@ def test_overlap_table_and_every_run_count_the_shared_pairs(demo_run):
     facts = json.loads(
         (workdir / "results/models/final/chaosnli_max60/final_lr0.0001/snli/seed1/lr0.0015/run.json").read_text()
     )
-    assert facts["overlap"]["action"] == "exclude" and facts["overlap"]["dropped"] == inside
+    assert facts["overlap"]["action"] == "exclude"
+    assert facts["overlap"]["dropped"] == inside
     assert facts["train_examples"] == len(selection) - inside
     initial = json.loads((workdir / "results/models/snli/seed1/lr0.0015/run.json").read_text())
     snli_train = plain_keys(pd.read_parquet(data / "snli/train.parquet"))
@@ -369,5 +374,15 @@ def test_subset_cells_from_too_few_pairs_are_not_given_percentages(demo_run):
     few = few[few < 30]
     assert len(few) > 0  # the small run has such subsets (long pairs, negation on the held-out attack set)
     markdown = (workdir / "results/tables/adversarial/subset_metrics.md").read_text()
-    assert "too few to read (n=" in markdown and "pairs (per seed)" in markdown
+    assert "too few to read (n=" in markdown
+    assert "pairs (per seed)" in markdown
     assert "seeds (pooled)" in (workdir / "results/tables/adversarial/error_flow.md").read_text()
+
+
+def test_snakemake_report_collects_tables_and_figures_with_their_captions(demo_run):
+    workdir, config, _ = demo_run
+    run_snakemake("--configfile", str(config), "--report", "report.html", workdir=workdir)
+    html = (workdir / "report.html").read_text(errors="replace")
+    assert "Table 7" in html  # a caption from rules/captions
+    assert "Mistaken examples" in html
+    assert "mistakes_by_category.png" in html

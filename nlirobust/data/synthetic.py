@@ -22,12 +22,13 @@ from pathlib import Path
 
 from nlirobust.data.io import atomic_path
 from nlirobust.labels import LABEL_NAMES
+from nlirobust.lexicon import COLOUR_WORDS
 
 NOUNS = {"man": "men", "woman": "women", "boy": "boys", "girl": "girls"}
 GENERIC_NOUN = ("person", "people")
 CARDINALS = ["two", "three", "four", "five", "six", "seven", "eight", "nine"]
 ORDINALS = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh"]
-COLORS = ["red", "blue", "green", "yellow", "black", "white", "orange", "purple", "pink", "brown", "gray"]
+COLORS = list(COLOUR_WORDS)  # the lexicon's list: the error analysis's colour-swap rule knows the same words
 NATIONALITIES = ["French", "Japanese", "Brazilian", "Kenyan", "Canadian", "Egyptian", "Peruvian", "Norwegian"]
 COUNTRIES = ["France", "Japan", "Brazil", "Kenya", "Canada", "Egypt", "Peru", "Norway", "India", "Mexico"]
 ROOMS = ["kitchen", "bedroom", "bathroom", "garage", "hallway", "attic", "basement", "office", "classroom"]

@@ -1,0 +1,109 @@
+"""Configuration derived from configuration: what the rules enumerate, as plain functions of the validated config.
+
+The rules call these while Snakemake parses (so: no heavy imports here), and tests call them without starting
+Snakemake. A ValueError's message starts with `config:` and names the key.
+"""
+
+from __future__ import annotations
+
+from nlirobust.names import AMBIGUITY_SELECTIONS, SPLITS, lr_name
+from nlirobust.run_paths import adversarial_id, final_id, run_id
+
+MODEL_KINDS: tuple[str, ...] = ("initial", "final", "adversarial")
+
+
+def learning_rates(config: dict) -> list[str]:
+    """The grid's learning rates as run paths name them."""
+    return [lr_name(lr) for lr in config["learning_rates"]]
+
+
+def evaluation_sets(config: dict) -> list[str]:
+    """Every set each trained model is scored on: the configured ones, Breaking NLI (the mistakes study is built
+    on it), SNLI validation and test for the adversarial study, and the error analysis's sets."""
+    sets = list(config["evaluation"]["sets"])
+    wanted = ["breaking_nli/test"]
+    if config.get("adversarial"):
+        wanted += ["snli/validation", "snli/test"]
+    if config.get("analysis"):
+        wanted += list(config["analysis"]["sets"])
+    return sets + [s for s in dict.fromkeys(wanted) if s not in sets]
+
+
+def in_distribution_sets(config: dict) -> list[str]:
+    """Sets whose accuracy is compared before and after final tuning (does the Breaking NLI gain cost anything?)."""
+    return [s for s in ("snli/validation", "mnli/validation_matched") if s in evaluation_sets(config)]
+
+
+def final_learning_rates(config: dict, recipe: str) -> list[str]:
+    """A recipe's final learning rates: one list for all recipes (a grid), or the recipe's own list (a mapping)."""
+    rates = config["mistakes"]["final_learning_rates"]
+    if isinstance(rates, dict):
+        if recipe not in rates:
+            raise ValueError(
+                f"config: mistakes.final_learning_rates: no rates for recipe '{recipe}' "
+                f"(the mapping names {', '.join(rates)})"
+            )
+        rates = rates[recipe]
+    return [lr if lr == "from_schedule" else lr_name(lr) for lr in rates]
+
+
+def attacks(config: dict) -> list[str]:
+    return list(config["adversarial"]["attacks"]) if config.get("adversarial") else []
+
+
+def retrain_attacks(config: dict) -> list[str]:
+    """The attacks a model is retrained on; each must be among the attacks built."""
+    if not config.get("adversarial"):
+        return []
+    retrain = list(config["adversarial"].get("retrain_attacks", ["gradient"]))
+    missing = sorted(set(retrain) - set(attacks(config)))
+    if missing:
+        raise ValueError(
+            f"config: adversarial.retrain_attacks: {missing} not among adversarial.attacks {attacks(config)}"
+        )
+    return retrain
+
+
+def analysis_kinds(config: dict) -> list[str]:
+    """The kinds of model the error analysis covers (adversarial ones only when that study runs)."""
+    if not config.get("analysis"):
+        return []
+    return [k for k in config["analysis"]["models"] if k != "adversarial" or config.get("adversarial")]
+
+
+def model_ids(config: dict, kinds: list[str] | tuple[str, ...] = MODEL_KINDS) -> list[str]:
+    """Every trained model of the given kinds, as model ids (`nlirobust.run_paths`), in a fixed order:
+    initial (recipe, seed, lr), final (selection, recipe, final lr, seed, lr), adversarial (attack, seed, lr)."""
+    seeds, lrs, recipes = config["seeds"], learning_rates(config), config["recipes"]
+    models = []
+    if "initial" in kinds:
+        models += [run_id(recipe, seed, lr) for recipe in recipes for seed in seeds for lr in lrs]
+    if "final" in kinds:
+        models += [
+            final_id(selection, final_lr, recipe, seed, lr)
+            for selection in config["mistakes"]["selections"]
+            for recipe in recipes
+            for final_lr in final_learning_rates(config, recipe)
+            for seed in seeds
+            for lr in lrs
+        ]
+    if "adversarial" in kinds:
+        models += [
+            adversarial_id(attack, seed, lr) for attack in retrain_attacks(config) for seed in seeds for lr in lrs
+        ]
+    return models
+
+
+def low_agreement_source(config: dict) -> str:
+    return config["mistakes"].get("low_agreement", {}).get("source", "chaosnli")
+
+
+def training_sources(config: dict) -> dict[str, tuple[str, str]]:
+    """Every data set split a model trains or tunes on, {name: (dataset, split)}: checked for leakage."""
+    sources = {f"{dataset}/train": (dataset, "train") for dataset in ("snli", "mnli")}
+    selections = set(config["mistakes"]["selections"]) & set(AMBIGUITY_SELECTIONS)
+    if selections - {"snli_low_agreement"} or (
+        "snli_low_agreement" in selections and low_agreement_source(config) == "chaosnli"
+    ):
+        sources |= {f"chaosnli/{part}": ("chaosnli", part) for part in SPLITS["chaosnli"]}
+    return sources
