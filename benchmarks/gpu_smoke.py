@@ -24,9 +24,9 @@ def main() -> None:
     import torch
 
     from nlirobust.data.prepare import prepare_dataset
-    from nlirobust.data.synthetic import EmbeddedSizes, write_embedded_data
+    from nlirobust.embedded.data import EmbeddedSizes, write_embedded_data
+    from nlirobust.embedded.model import save_embedded_model
     from nlirobust.evaluate import evaluate_model
-    from nlirobust.modeling import save_embedded_model
     from nlirobust.runinfo import hardware_facts
     from nlirobust.training.stage import StageArguments, train_stage
     from nlirobust.training.trainer import NLITrainer

@@ -51,7 +51,7 @@ MNLI_TRAIN_PAIRS = 392_702
 
 def make_data(work: Path, train: int, evaluation: int) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     from nlirobust.data.prepare import prepare_dataset
-    from nlirobust.data.synthetic import EmbeddedSizes, write_embedded_data
+    from nlirobust.embedded.data import EmbeddedSizes, write_embedded_data
 
     sizes = EmbeddedSizes(snli_train=train, snli_validation=evaluation, snli_test=100, mnli_train=100,
                           mnli_validation=100, chaosnli=20, breaking_nli_scale=0.01)  # fmt: skip
@@ -63,7 +63,7 @@ def make_data(work: Path, train: int, evaluation: int) -> tuple[pd.DataFrame, pd
 
 
 def build_model(texts: list[str], shape: dict, work: Path) -> Path:
-    from nlirobust.modeling import save_embedded_model
+    from nlirobust.embedded.model import save_embedded_model
 
     out = work / f"model_{shape['hidden_size']}_{shape['num_layers']}"
     if not out.exists():

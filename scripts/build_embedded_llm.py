@@ -15,7 +15,7 @@ def main() -> None:
 
     import pandas as pd
 
-    from nlirobust.llm import build_tiny_chat_lm
+    from nlirobust.embedded.llm import build_tiny_chat_lm
 
     texts = []
     for path in args.train:

@@ -18,7 +18,7 @@ def main() -> None:
 
     import pandas as pd
 
-    from nlirobust.modeling import save_embedded_model
+    from nlirobust.embedded.model import save_embedded_model
 
     texts = []
     for path in args.train:

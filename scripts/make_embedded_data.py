@@ -16,7 +16,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    from nlirobust.data.synthetic import EmbeddedSizes, write_embedded_data
+    from nlirobust.embedded.data import EmbeddedSizes, write_embedded_data
 
     paths = write_embedded_data(args.out_dir, seed=args.seed, sizes=EmbeddedSizes(**json.loads(args.sizes)))
     for name, path in paths.items():

@@ -18,7 +18,7 @@ sys.path.insert(0, str(REPO / "scripts"))
 def small_data(tmp_path_factory) -> dict[str, Path]:
     """Embedded data at test size, prepared into pair-schema Parquet: {'snli_train': path, ...}."""
     from nlirobust.data.prepare import prepare_dataset
-    from nlirobust.data.synthetic import EmbeddedSizes, write_embedded_data
+    from nlirobust.embedded.data import EmbeddedSizes, write_embedded_data
 
     root = tmp_path_factory.mktemp("small_data")
     sizes = EmbeddedSizes(
@@ -44,7 +44,7 @@ def tiny_model(small_data, tmp_path_factory) -> Path:
     """A freshly built tiny ELECTRA (tokenizer trained on the small SNLI-shaped training set)."""
     import pandas as pd
 
-    from nlirobust.modeling import save_embedded_model
+    from nlirobust.embedded.model import save_embedded_model
 
     train = pd.read_parquet(small_data["snli_train"])
     out = tmp_path_factory.mktemp("tiny_model") / "model"

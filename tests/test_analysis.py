@@ -114,7 +114,7 @@ def test_llm_comparison_two_by_two_adds_up():
 
 @pytest.fixture(scope="module")
 def tiny_llm(small_data, tmp_path_factory):
-    from nlirobust.llm import build_tiny_chat_lm
+    from nlirobust.embedded.llm import build_tiny_chat_lm
 
     train = pd.read_parquet(small_data["snli_train"])
     return build_tiny_chat_lm((train["premise"] + " " + train["hypothesis"]).tolist(), tmp_path_factory.mktemp("llm"))

@@ -4,13 +4,13 @@ import json
 import subprocess
 import sys
 
-from nlirobust.modeling import build_tiny_electra, train_wordpiece_tokenizer
+from nlirobust.embedded.model import build_tiny_electra, train_wordpiece_tokenizer
 
 TEXTS = ["A man is drinking coffee .", "A woman in a red shirt is sleeping .", "Two boys are running in Peru ."] * 3
 
 VOCAB_IN_A_FRESH_PROCESS = """
 import json, sys
-from nlirobust.modeling import train_wordpiece_tokenizer
+from nlirobust.embedded.model import train_wordpiece_tokenizer
 print(json.dumps(train_wordpiece_tokenizer(json.loads(sys.argv[1]), vocab_size=60).get_vocab(), sort_keys=True))
 """
 

@@ -6,7 +6,7 @@ import random
 from dataclasses import replace
 
 from nlirobust.data.loaders import BREAKING_NLI_CATEGORIES, load_breaking_nli, load_chaosnli, load_pairs_file
-from nlirobust.data.synthetic import (
+from nlirobust.embedded.data import (
     SNLI_FRAMES,
     SNLI_RATES,
     EmbeddedSizes,

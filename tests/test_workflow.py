@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from workflow_helpers import planned_jobs, run_snakemake, write_config
 
-from nlirobust.data.synthetic import breaking_nli_rows
+from nlirobust.embedded.data import breaking_nli_rows
 from nlirobust.mistakes import combination_counts
 from nlirobust.predict import PREDICTION_COLUMNS
 

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import logging
 import math
-import random
-import shutil
 import signal
 import sys
 import time
@@ -31,39 +29,10 @@ from transformers.trainer_utils import TrainOutput
 
 from nlirobust.failpoints import failpoint
 from nlirobust.predict import autocast, predict_dataset
-
-# How the per-epoch training-set predictions of the mistakes study are taken:
-#   eval_pass      after the epoch, an eval-mode pass over every training example with the epoch's final weights
-#                  (the reference study's definition; costs a forward pass over the training set)
-#   train_forward  from the epoch's own training forward passes (train mode: dropout on, weights still moving),
-#                  as dataset cartography and forgetting-events code do; free, but a different quantity
-MISTAKE_RECORDS: tuple[str, ...] = ("eval_pass", "train_forward")
+from nlirobust.training.checkpoints import load_newest_checkpoint, rng_state, save_checkpoint, set_rng_state
+from nlirobust.training.mistake_record import mistake_record as mistake_record_of
 
 log = logging.getLogger(__name__)
-
-CHECKPOINT_STATE = "state.pt"
-CHECKPOINT_PREDICTIONS = "train_predictions.parquet"
-
-
-def rng_state() -> dict:
-    """Every RNG the loop draws from, in types `torch.load(weights_only=True)` accepts (tensors, ints, tuples)."""
-    kind, keys, position, has_gauss, cached_gauss = np.random.get_state()
-    return {
-        "python": random.getstate(),
-        "numpy": (kind, torch.from_numpy(keys.astype(np.int64)), int(position), int(has_gauss), float(cached_gauss)),
-        "torch": torch.get_rng_state(),
-        "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
-    }
-
-
-def set_rng_state(state: dict) -> None:
-    version, internal, gauss = state["python"]
-    random.setstate((version, tuple(internal), gauss))
-    kind, keys, position, has_gauss, cached_gauss = state["numpy"]
-    np.random.set_state((kind, keys.numpy().astype(np.uint32), position, has_gauss, cached_gauss))
-    torch.set_rng_state(state["torch"])
-    if state["cuda"] is not None and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(state["cuda"])
 
 
 @dataclass
@@ -104,12 +73,9 @@ class NLITrainer(Trainer):
         self.fingerprint = fingerprint
         self.eval_batch_size = eval_batch_size
         self.record_train_predictions = record_train_predictions
-        if mistake_record not in MISTAKE_RECORDS:
-            raise ValueError(f"mistake_record: '{mistake_record}' is not one of {', '.join(MISTAKE_RECORDS)}")
-        self.mistake_record = mistake_record
-        self._forward_probs: np.ndarray | None = None  # train_forward: this epoch's softmax per example
-        if record_train_predictions and mistake_record == "train_forward":
-            self.train_dataset = self.train_dataset.add_column("example_index", list(range(len(self.train_dataset))))
+        self.mistake_record = mistake_record_of(mistake_record)
+        if record_train_predictions:
+            self.train_dataset = self.mistake_record.prepare(self.train_dataset)
         self.keep_checkpoints = keep_checkpoints
         self.record = LoopRecord()
         self._stop_requested = False
@@ -133,16 +99,10 @@ class NLITrainer(Trainer):
             pin_memory=self.args.dataloader_pin_memory and self.args.device.type == "cuda",
         )
 
-    # ---- checkpoints ------------------------------------------------------------------------------------------
+    # ---- checkpoints (nlirobust/training/checkpoints.py) ------------------------------------------------------
     def _save_loop_checkpoint(
         self, epoch: int, step_in_epoch: int, global_step: int, optimizer, scheduler, epoch_loss_sum: float
     ) -> Path:
-        """Write checkpoint-{global_step} atomically (temp dir then rename) and prune old ones."""
-        name = f"checkpoint-{global_step:09d}"
-        final = self.checkpoint_dir / name
-        tmp = self.checkpoint_dir / f".{name}.tmp"
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
         state = {
             "fingerprint": self.fingerprint,
             "epoch": epoch,
@@ -155,50 +115,30 @@ class NLITrainer(Trainer):
             "rng": rng_state(),
             "step_log": self.record.step_log,
             "epoch_log": self.record.epoch_log,
-            "forward_probs": None if self._forward_probs is None else torch.from_numpy(self._forward_probs),
+            "forward_probs": self.mistake_record.state(),
         }
-        torch.save(state, tmp / CHECKPOINT_STATE)
-        failpoint("checkpoint_write")
-        if self.record.train_predictions:
-            pd.concat(self.record.train_predictions).to_parquet(tmp / CHECKPOINT_PREDICTIONS, index=False)
-        shutil.rmtree(final, ignore_errors=True)
-        tmp.rename(final)
-        for old in sorted(self.checkpoint_dir.glob("checkpoint-*"))[: -self.keep_checkpoints]:
-            shutil.rmtree(old, ignore_errors=True)
-        return final
+        return save_checkpoint(
+            self.checkpoint_dir, global_step, state, self.record.train_predictions, self.keep_checkpoints
+        )
 
     def _load_loop_checkpoint(self, optimizer, scheduler) -> dict | None:
-        """Restore the newest readable checkpoint of this run; fall back to older ones with a warning."""
-        for path in sorted(self.checkpoint_dir.glob("checkpoint-*"), reverse=True):
-            try:
-                # weights_only: tensors and plain containers only, so a file planted here cannot run code
-                state = torch.load(path / CHECKPOINT_STATE, map_location="cpu", weights_only=True)
-                predictions = (
-                    pd.read_parquet(path / CHECKPOINT_PREDICTIONS) if (path / CHECKPOINT_PREDICTIONS).exists() else None
-                )
-            except Exception as err:  # a half-written or corrupt file: try the previous checkpoint
-                log.warning("checkpoint %s is unreadable (%s); trying an older one", path, err)
-                continue
-            if state.get("fingerprint") != self.fingerprint:
-                # another model, other data or other settings: resuming would mix two runs into one result
-                log.warning("checkpoint %s was made from other inputs or settings; discarded, starting over", path.name)
-                for stale in self.checkpoint_dir.glob("checkpoint-*"):
-                    shutil.rmtree(stale, ignore_errors=True)
-                return None
-            self.model.load_state_dict(state["model"])
-            optimizer.load_state_dict(state["optimizer"])
-            scheduler.load_state_dict(state["scheduler"])
-            set_rng_state(state["rng"])
-            self.record.step_log = state["step_log"]
-            self.record.epoch_log = state["epoch_log"]
-            probs = state.get("forward_probs")
-            self._forward_probs = None if probs is None else probs.numpy()
-            self.record.train_predictions = (
-                [g for _, g in predictions.groupby("epoch", sort=True)] if predictions is not None else []
-            )
-            log.info("resumed from %s (epoch %d, step %d)", path, state["epoch"], state["global_step"])
-            return state
-        return None
+        """Restore the newest readable checkpoint of this run, if there is one; return its state."""
+        found = load_newest_checkpoint(self.checkpoint_dir, self.fingerprint)
+        if found is None:
+            return None
+        path, state, predictions = found
+        self.model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        set_rng_state(state["rng"])
+        self.record.step_log = state["step_log"]
+        self.record.epoch_log = state["epoch_log"]
+        self.mistake_record.load_state(state.get("forward_probs"))
+        self.record.train_predictions = (
+            [g for _, g in predictions.groupby("epoch", sort=True)] if predictions is not None else []
+        )
+        log.info("resumed from %s (epoch %d, step %d)", path, state["epoch"], state["global_step"])
+        return state
 
     def _report(self, global_step: int, logs: dict) -> None:
         """Hand a logged row to the tracking callbacks `report_to` installed (TensorBoard, W&B); none by default."""
@@ -280,19 +220,17 @@ class NLITrainer(Trainer):
         try:
             for epoch in range(start_epoch, num_epochs):
                 epoch_start = time.perf_counter()
-                if self.mistake_record == "train_forward" and (skip_steps == 0 or self._forward_probs is None):
-                    self._forward_probs = np.full((len(self.train_dataset), 3), np.nan, dtype=np.float32)
+                self.mistake_record.start_epoch(len(self.train_dataset), resuming_mid_epoch=skip_steps > 0)
                 for step_in_epoch, batch in enumerate(self._epoch_loader(epoch, batch_size)):
                     if step_in_epoch < skip_steps:  # already done before the job was stopped
                         continue
                     batch = {k: v.to(device, non_blocking=True) for k, v in batch.items()}
-                    example_index = batch.pop("example_index", None)
+                    bookkeeping = {"example_index": batch.pop("example_index")} if "example_index" in batch else {}
                     step_lr = scheduler.get_last_lr()[0]  # the rate this step uses
                     with autocast(device, args.bf16):
                         loss, outputs = self.compute_loss(model, batch, return_outputs=True)
-                    if example_index is not None:
-                        probs = torch.softmax(outputs.logits.detach().float(), dim=-1)
-                        self._forward_probs[example_index.cpu().numpy()] = probs.cpu().numpy()
+                    if self.record_train_predictions:
+                        self.mistake_record.observe(bookkeeping, outputs.logits)
                     loss.backward()
                     grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), args.max_grad_norm)
                     optimizer.step()
@@ -373,19 +311,7 @@ class NLITrainer(Trainer):
                 "eval_seconds": result.seconds,
             }
         if self.record_train_predictions:
-            if self.mistake_record == "train_forward":
-                probs, seconds = self._forward_probs, 0.0
-            else:
-                result = predict_dataset(
-                    self.model,
-                    self.train_dataset,
-                    self.data_collator,
-                    self.eval_batch_size,
-                    self.args.device,
-                    desc="training-set pass",
-                    bf16=self.args.bf16,
-                )
-                probs, seconds = result.probs, result.seconds
+            probs, seconds = self.mistake_record.epoch_probs(self)
             gold = np.asarray(self.train_dataset["labels"])
             pred = probs.argmax(1)
             self.record.train_predictions.append(

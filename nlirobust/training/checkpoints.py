@@ -1,0 +1,89 @@
+"""Epoch (and SIGTERM) checkpoints of the training loop: written atomically, loaded weights-only, tied to a run.
+
+A checkpoint is a folder `checkpoint-{global_step:09d}` holding `state.pt` (model, optimizer, scheduler, RNG states,
+loop position and logs: tensors and plain containers only, so `torch.load(weights_only=True)` reads it and a planted
+file runs no code) and, once the mistakes study has recorded an epoch, `train_predictions.parquet`.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from nlirobust.failpoints import failpoint
+
+log = logging.getLogger(__name__)
+
+STATE_FILE = "state.pt"
+PREDICTIONS_FILE = "train_predictions.parquet"
+
+
+def rng_state() -> dict:
+    """Every RNG the loop draws from, in types `torch.load(weights_only=True)` accepts (tensors, ints, tuples)."""
+    kind, keys, position, has_gauss, cached_gauss = np.random.get_state()
+    return {
+        "python": random.getstate(),
+        "numpy": (kind, torch.from_numpy(keys.astype(np.int64)), int(position), int(has_gauss), float(cached_gauss)),
+        "torch": torch.get_rng_state(),
+        "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
+    }
+
+
+def set_rng_state(state: dict) -> None:
+    version, internal, gauss = state["python"]
+    random.setstate((version, tuple(internal), gauss))
+    kind, keys, position, has_gauss, cached_gauss = state["numpy"]
+    np.random.set_state((kind, keys.numpy().astype(np.uint32), position, has_gauss, cached_gauss))
+    torch.set_rng_state(state["torch"])
+    if state["cuda"] is not None and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def save_checkpoint(
+    checkpoint_dir: Path, global_step: int, state: dict, predictions: list[pd.DataFrame], keep: int
+) -> Path:
+    """Write checkpoint-{global_step} atomically (a temporary folder, then a rename) and keep the newest `keep`."""
+    name = f"checkpoint-{global_step:09d}"
+    final = checkpoint_dir / name
+    tmp = checkpoint_dir / f".{name}.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    torch.save(state, tmp / STATE_FILE)
+    failpoint("checkpoint_write")
+    if predictions:
+        pd.concat(predictions).to_parquet(tmp / PREDICTIONS_FILE, index=False)
+    shutil.rmtree(final, ignore_errors=True)
+    tmp.rename(final)
+    for old in sorted(checkpoint_dir.glob("checkpoint-*"))[:-keep]:
+        shutil.rmtree(old, ignore_errors=True)
+    return final
+
+
+def load_newest_checkpoint(checkpoint_dir: Path, fingerprint: str) -> tuple[Path, dict, pd.DataFrame | None] | None:
+    """(path, state, predictions so far) of the newest readable checkpoint made by this run, or None.
+
+    An unreadable checkpoint (half written, corrupt, or not weights-only) is skipped for an older one with a
+    warning; one made from other inputs or settings voids them all: they are deleted, with one warning line.
+    """
+    for path in sorted(checkpoint_dir.glob("checkpoint-*"), reverse=True):
+        try:
+            # weights_only: tensors and plain containers only, so a file planted here cannot run code
+            state = torch.load(path / STATE_FILE, map_location="cpu", weights_only=True)
+            predictions = pd.read_parquet(path / PREDICTIONS_FILE) if (path / PREDICTIONS_FILE).exists() else None
+        except Exception as err:  # a half-written or corrupt file: try the previous checkpoint
+            log.warning("checkpoint %s is unreadable (%s); trying an older one", path, err)
+            continue
+        if state.get("fingerprint") != fingerprint:
+            # another model, other data or other settings: resuming would mix two runs into one result
+            log.warning("checkpoint %s was made from other inputs or settings; discarded, starting over", path.name)
+            for stale in checkpoint_dir.glob("checkpoint-*"):
+                shutil.rmtree(stale, ignore_errors=True)
+            return None
+        return path, state, predictions
+    return None
