@@ -19,7 +19,7 @@ from nlirobust.labels import LABEL_NAMES
 from nlirobust.lexicon import mentions_any
 from nlirobust.run_paths import evalset_of, parse_run
 from nlirobust.stats import mcnemar_exact, mcnemar_p
-from nlirobust.tables import mean_sd, percent, points
+from nlirobust.tables import COLLAPSED_MARK, collapsed, mean_sd, percent, points
 
 
 def prediction_key(path: str | Path) -> dict:
@@ -165,6 +165,7 @@ def overall_long(
         row = key | {
             k: metrics.get(k) for k in ("examples", "accuracy", "loss", "examples_per_second", "steps_per_second")
         }
+        row["collapsed"] = collapsed(metrics.get("most_predicted_share", 0), metrics.get("most_frequent_gold_share", 1))
         row["trained_on"] = 0
         row["trained_on_excluded"] = False
         overlap = (trained_on or {}).get((key["seed"], key["lr"]), set())
@@ -200,7 +201,9 @@ def overall_wide(
             "Model": model,
             "Pairs (per seed)": mean_sd(part["examples"], digits=0, scale=1.0),
             "Loss": mean_sd(part["loss"], digits=3, scale=1.0),
-            "Accuracy (%)": percent(part["accuracy"]) + (" †" if contaminated else ""),
+            "Accuracy (%)": percent(part["accuracy"])
+            + (" †" if contaminated else "")
+            + (COLLAPSED_MARK if part["collapsed"].any() else ""),
             "Examples/s": mean_sd(part["examples_per_second"], digits=0, scale=1.0),
             "Steps/s": mean_sd(part["steps_per_second"], digits=1, scale=1.0),
             "Fixed / broken vs baseline (pooled)": "",

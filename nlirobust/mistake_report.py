@@ -9,7 +9,15 @@ import pandas as pd
 
 from nlirobust import mistake_tables as mt
 from nlirobust.run_paths import parse_run
-from nlirobust.tables import accuracy_long, markdown_blocks, percent, points, to_markdown, write_table
+from nlirobust.tables import (
+    COLLAPSED_MARK,
+    accuracy_long,
+    markdown_blocks,
+    percent,
+    points,
+    to_markdown,
+    write_table,
+)
 
 
 def write_mistake_tables(
@@ -145,6 +153,8 @@ def _in_distribution_wide(part: pd.DataFrame) -> pd.DataFrame:
     ).reset_index()
     contaminated = grouped["overlap_kept"].any().to_numpy()
     table.loc[contaminated, "After (%)"] = table.loc[contaminated, "After (%)"] + " †"
+    one_label = grouped["collapsed"].any().to_numpy()
+    table.loc[one_label, "After (%)"] = table.loc[one_label, "After (%)"] + COLLAPSED_MARK
     return table
 
 

@@ -82,11 +82,14 @@ def prediction_frame(pairs: pd.DataFrame, result: PredictionPass) -> pd.DataFram
 
 
 def summary_metrics(frame: pd.DataFrame) -> dict:
-    """Accuracy, mean loss and counts for a prediction frame."""
+    """Accuracy, mean loss and counts for a prediction frame, and the shares of its most predicted and most
+    frequent gold label (a model that answers one label everywhere has collapsed: tables say so)."""
     correct = frame["gold"] == frame["pred"]
     return {
         "examples": int(len(frame)),
         "accuracy": float(correct.mean()),
         "loss": float(frame["loss"].mean()),
         "mistakes": int((~correct).sum()),
+        "most_predicted_share": float(frame["pred"].value_counts(normalize=True).max()) if len(frame) else 0.0,
+        "most_frequent_gold_share": float(frame["gold"].value_counts(normalize=True).max()) if len(frame) else 0.0,
     }

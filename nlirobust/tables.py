@@ -12,6 +12,16 @@ import pandas as pd
 
 from nlirobust import run_paths
 
+COLLAPSED_SHARE = 0.95
+
+
+def collapsed(most_predicted_share: float, most_frequent_gold_share: float) -> bool:
+    """A model that answers (almost) one label on a set whose gold labels are not (almost) one label."""
+    return most_predicted_share >= COLLAPSED_SHARE and most_frequent_gold_share < COLLAPSED_SHARE
+
+
+COLLAPSED_MARK = " ⚠ one label"
+
 
 def accuracy_long(metric_files: list[str | Path]) -> pd.DataFrame:
     """One row per (recipe, seed, lr, evaluation set) from evaluation metrics JSON files."""
@@ -24,6 +34,11 @@ def accuracy_long(metric_files: list[str | Path]) -> pd.DataFrame:
             run_paths.parse_run(path).key()
             | {"evalset": evalset}
             | {k: metrics[k] for k in ("accuracy", "loss", "examples", "mistakes")}
+            | {
+                "collapsed": collapsed(
+                    metrics.get("most_predicted_share", 0), metrics.get("most_frequent_gold_share", 1)
+                )
+            }
         )
     return pd.DataFrame(rows)
 
@@ -101,12 +116,21 @@ def points(values: pd.Series) -> str:
 def accuracy_wide(long: pd.DataFrame, recipes: list[str] | None = None) -> pd.DataFrame:
     """Recipes x evaluation sets, accuracy in percent as mean ± sd over seeds, one block per learning rate.
 
-    A cell whose model trained on pairs of that set (kept under leakage: report) ends in ' †'."""
+    A cell whose model trained on pairs of that set (kept under leakage: report) ends in ' †'; one whose model
+    answered (almost) one label there ends in ' ⚠ one label'."""
     if "overlap_kept" not in long.columns:
         long = long.assign(overlap_kept=False)
+    if "collapsed" not in long.columns:
+        long = long.assign(collapsed=False)
     table = (
-        long.groupby(["recipe", "lr", "evalset"])[["accuracy", "overlap_kept"]]
-        .apply(lambda part: mean_sd(part["accuracy"]) + (" †" if part["overlap_kept"].any() else ""))
+        long.groupby(["recipe", "lr", "evalset"])[["accuracy", "overlap_kept", "collapsed"]]
+        .apply(
+            lambda part: (
+                mean_sd(part["accuracy"])
+                + (" †" if part["overlap_kept"].any() else "")
+                + (COLLAPSED_MARK if part["collapsed"].any() else "")
+            )
+        )
         .unstack("evalset")
         .reset_index()
     )

@@ -130,3 +130,24 @@ def test_table4_with_one_rate_per_recipe_puts_each_recipe_in_one_row():
     assert table.loc["configured", "mnli"] == "2.4e-07"
     grid = runs.assign(final_lr=["1e-07", "from_schedule"] * 2)
     assert final_lr_roles(grid).tolist() == grid["final_lr"].tolist()  # a grid keeps the rates as they are
+
+
+def test_a_model_that_answers_one_label_is_marked_in_the_tables(tmp_path):
+    import json
+
+    from nlirobust.predict import summary_metrics
+    from nlirobust.tables import accuracy_long, accuracy_wide, collapsed
+
+    gold = [0, 1, 2] * 10
+    rows = {"one_label": [1] * 30, "fine": gold[:27] + [0, 0, 0]}
+    files = []
+    for recipe, pred in rows.items():
+        frame = pd.DataFrame({"gold": gold, "pred": pred, "loss": [1.0] * 30})
+        path = tmp_path / f"results/predictions/{'snli' if recipe == 'fine' else 'mnli'}/seed1/lr5e-05/snli/test.json"
+        path.parent.mkdir(parents=True)
+        path.write_text(json.dumps(summary_metrics(frame)))
+        files.append(path)
+    assert collapsed(1.0, 1 / 3) and not collapsed(0.4, 1 / 3) and not collapsed(0.97, 0.96)
+    table = accuracy_wide(accuracy_long(files)).set_index("recipe")
+    assert table.loc["mnli", "snli/test"] == "33.3 ⚠ one label"
+    assert table.loc["snli", "snli/test"] == "93.3"  # 28 of 30: the last three answered 0, one of them right
