@@ -1,0 +1,69 @@
+"""Configuration derived from configuration, tested without starting Snakemake."""
+
+import pytest
+import yaml
+from workflow_helpers import REPO
+
+from nlirobust.workflow_config import (
+    analysis_kinds,
+    evaluation_sets,
+    final_learning_rates,
+    in_distribution_sets,
+    model_ids,
+    retrain_attacks,
+    training_sources,
+)
+
+
+@pytest.fixture
+def paper() -> dict:
+    return yaml.safe_load((REPO / "config/config.yaml").read_text())
+
+
+def test_evaluation_sets_add_what_the_studies_need_once(paper):
+    paper["evaluation"]["sets"] = ["mnli/validation_matched"]
+    assert evaluation_sets(paper) == ["mnli/validation_matched", "breaking_nli/test", "snli/validation", "snli/test"]
+    paper.pop("adversarial")
+    paper.pop("analysis")
+    assert evaluation_sets(paper) == ["mnli/validation_matched", "breaking_nli/test"]
+    assert in_distribution_sets(paper) == ["mnli/validation_matched"]
+
+
+def test_final_rates_as_a_grid_or_per_recipe(paper):
+    assert final_learning_rates(paper, "snli_mnli") == ["2.6e-07", "from_schedule"]
+    paper["mistakes"]["final_learning_rates"] = [1e-4, "from_schedule"]
+    assert final_learning_rates(paper, "mnli") == ["0.0001", "from_schedule"]
+    paper["mistakes"]["final_learning_rates"] = {"snli": [1e-7]}
+    with pytest.raises(ValueError, match="no rates for recipe 'mnli'"):
+        final_learning_rates(paper, "mnli")
+
+
+def test_one_enumeration_of_every_model(paper):
+    paper["seeds"], paper["learning_rates"] = [1, 2], [5e-5]
+    initial = model_ids(paper, ["initial"])
+    assert initial[:2] == ["snli/seed1/lr5e-05", "snli/seed2/lr5e-05"] and len(initial) == 4 * 2
+    final = model_ids(paper, ["final"])
+    assert len(final) == 2 * 4 * 2 * 2  # selections x recipes x (Table 4 rate + from_schedule) x seeds
+    assert "final/all_epochs/final_lr2.4e-07/mnli/seed2/lr5e-05" in final
+    assert model_ids(paper, ["adversarial"]) == [
+        "adversarial/gradient/snli/seed1/lr5e-05",
+        "adversarial/gradient/snli/seed2/lr5e-05",
+    ]
+    assert model_ids(paper) == initial + final + model_ids(paper, ["adversarial"])
+
+
+def test_adversarial_models_only_with_the_study(paper):
+    paper["adversarial"]["retrain_attacks"] = ["random"]
+    paper["adversarial"]["attacks"] = ["gradient"]
+    with pytest.raises(ValueError, match="not among adversarial.attacks"):
+        retrain_attacks(paper)
+    paper.pop("adversarial")
+    assert retrain_attacks(paper) == [] and model_ids(paper, ["adversarial"]) == []
+    assert analysis_kinds(paper) == ["initial"]
+
+
+def test_training_sources_follow_the_selections(paper):
+    assert set(training_sources(paper)) == {"snli/train", "mnli/train", "chaosnli/snli", "chaosnli/mnli_m"}
+    paper["mistakes"]["selections"] = ["all_epochs", "snli_low_agreement"]
+    paper["mistakes"]["low_agreement"] = {"source": "snli_train"}
+    assert set(training_sources(paper)) == {"snli/train", "mnli/train"}
