@@ -21,6 +21,7 @@ include: "rules/data.smk"
 include: "rules/train.smk"
 include: "rules/evaluate.smk"
 include: "rules/mistakes.smk"
+include: "rules/dynamics.smk"
 include: "rules/adversarial.smk"
 include: "rules/analysis.smk"
 include: "rules/report.smk"
@@ -33,6 +34,7 @@ localrules:
     hypothesis_only_baseline,
     mistake_tables,
     mistake_plots,
+    dynamics_tables,
     sample_adversarial_pairs,
     adversarial_training_data,
     adversarial_tables,

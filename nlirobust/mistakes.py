@@ -9,7 +9,8 @@ from itertools import combinations
 
 import pandas as pd
 
-from nlirobust.names import AMBIGUITY_SELECTIONS, MISTAKE_SELECTIONS
+from nlirobust.dynamics import DynamicsSettings, select_by_dynamics
+from nlirobust.names import AMBIGUITY_SELECTIONS, DYNAMICS_SELECTIONS, MISTAKE_SELECTIONS
 
 
 def epoch_mistake_sets(train_predictions: pd.DataFrame) -> dict[int, set[str]]:
@@ -68,8 +69,9 @@ def combination_counts(train_predictions: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def select_mistakes(train_predictions: pd.DataFrame, rule: str) -> set[str]:
-    """Ids for final tuning: wrong in every epoch, in the last one, in any, or right once and wrong later."""
+def select_mistakes(train_predictions: pd.DataFrame, rule: str, settings: DynamicsSettings | None = None) -> set[str]:
+    """Ids for final tuning: wrong in every epoch, in the last one, in any, or right once and wrong later; or a
+    region of the training-dynamics data map (`settings` place its thresholds)."""
     sets = epoch_mistake_sets(train_predictions)
     epochs = sorted(sets)
     if rule == "all_epochs":
@@ -85,7 +87,11 @@ def select_mistakes(train_predictions: pd.DataFrame, rule: str) -> set[str]:
             for later in epochs[i + 1 :]:
                 forgotten |= right_then & sets[later]
         return forgotten
-    raise ValueError(f"unknown selection {rule!r}; expected one of {', '.join(MISTAKE_SELECTIONS)}")
+    if rule in DYNAMICS_SELECTIONS:
+        return select_by_dynamics(train_predictions, rule, settings or DynamicsSettings())
+    raise ValueError(
+        f"unknown selection {rule!r}; expected one of {', '.join(MISTAKE_SELECTIONS + DYNAMICS_SELECTIONS)}"
+    )
 
 
 def select_ambiguous(pairs: pd.DataFrame, rule: str, max_agreeing: int = 3) -> pd.DataFrame:

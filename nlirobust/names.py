@@ -14,6 +14,8 @@ STAGE_VALIDATION: dict[str, str] = {"snli": "validation", "mnli": "validation_ma
 
 # What a final fine-tuning epoch trains on: a run's own mistakes, or ambiguous pairs (the reference's section 3).
 MISTAKE_SELECTIONS: tuple[str, ...] = ("all_epochs", "last_epoch", "ever", "forgotten")
+# ... or regions of the training-dynamics data map (nlirobust/dynamics.py), from the same per-epoch predictions.
+DYNAMICS_SELECTIONS: tuple[str, ...] = ("hard_to_learn", "ambiguous_map", "forgettable")
 AMBIGUITY_SELECTIONS: tuple[str, ...] = ("chaosnli_max50", "chaosnli_max60", "snli_low_agreement")
 
 # The tables each study writes (results/tables/<study>/<name>.csv and .md), as the rules and the report name them.
@@ -30,6 +32,7 @@ MISTAKE_TABLES: tuple[str, ...] = (
 ADVERSARIAL_TABLES: tuple[str, ...] = ("attack_effect", "overall", "subset_metrics", "confusion", "error_flow")
 RUN_FACT_TABLES: tuple[str, ...] = ("runs", "hardware", "hyperparameters", "inference")
 ANALYSIS_TABLES: tuple[str, ...] = ("error_types", "fixes", "llm_comparison")
+DYNAMICS_TABLES: tuple[str, ...] = ("regions",)
 
 # Settings of `training:` that change how fast a job runs or what it logs, never what it computes: changing one
 # must not retrain anything (rules pass them untracked) and must not void a checkpoint (the fingerprint skips them).

@@ -185,3 +185,26 @@ def projection_scatter(points: pd.DataFrame, method: str, title: str, out: str |
     ax.set(title=f"{title} ({method.upper() if method == 'pca' else 't-SNE'})", xticks=[], yticks=[])
     ax.legend(fontsize=7, markerscale=1.5)
     _save(fig, out)
+
+
+def data_maps(dynamics: pd.DataFrame, recipes: list[str], out: str | Path) -> None:
+    """One data map a recipe (every seed and learning rate pooled): variability against confidence of the gold
+    label, as hexagonal bins coloured by the mean correctness of the examples in them (550k points stay legible)."""
+    recipes = [r for r in recipes if r in set(dynamics["recipe"])]
+    fig, axes = plt.subplots(
+        1, len(recipes), figsize=(3.6 * len(recipes), 3.6), squeeze=False, sharex=True, sharey=True,
+        layout="constrained",
+    )  # fmt: skip
+    image = None
+    for ax, recipe in zip(axes[0], recipes, strict=True):
+        part = dynamics[dynamics["recipe"] == recipe]
+        image = ax.hexbin(
+            part["variability"], part["confidence"], C=part["correctness"], reduce_C_function=np.mean,
+            gridsize=25, extent=(0, 0.5, 0, 1), cmap="viridis", vmin=0, vmax=1, mincnt=1,
+        )  # fmt: skip
+        ax.set_title(f"{recipe} ({len(part):,} examples)", fontsize=9)
+        ax.set_xlabel("variability")
+    axes[0][0].set_ylabel("confidence (gold label)")
+    if image is not None:
+        fig.colorbar(image, ax=axes[0].tolist(), label="correctness (share of epochs right)")
+    _save(fig, out)

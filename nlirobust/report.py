@@ -147,6 +147,13 @@ def tables_section(
     return parts
 
 
+DYNAMICS_INTRO = (
+    "For every training example of each run's last stage: the mean probability of its gold label over the epochs "
+    "(confidence), its spread (variability), the share of epochs it was right (correctness) and how often a right "
+    "answer turned wrong at the next epoch (forgetting events). Examples are `easy` (confident, stable), `ambiguous` "
+    "(variable) or `hard_to_learn` (unconfident, stable) on the data map; `hard_to_learn`, `ambiguous_map` and "
+    "`forgettable` can be chosen as final-tuning selections beside `all_epochs`."
+)
 MISTAKES_INTRO = (
     "Which training examples each model kept getting wrong, its mistakes on the Breaking NLI challenge set, and "
     "what one more short fine-tuning on a chosen set of examples changed. Negative deltas are fewer mistakes."
@@ -224,6 +231,7 @@ def write_report(
     adversarial_figures: list[str | Path] = (),
     analysis: dict | None = None,
     overlap_md: str | Path | None = None,
+    dynamics: tuple[str | Path, str | Path] | None = None,
 ) -> None:
     from nlirobust.data.io import atomic_path
 
@@ -264,6 +272,17 @@ def write_report(
     ]
     if mistakes:
         parts += tables_section("Mistaken examples", MISTAKES_INTRO, mistakes, figures, Path(captions), Path(out))
+    if dynamics:
+        record = training.get("mistake_record", "eval_pass")
+        intro = (
+            DYNAMICS_INTRO
+            + " Probabilities here come "
+            + MISTAKE_RECORD_WORDS[record]
+            + ("." if record == "train_forward" else "; the papers record them during training (`train_forward`).")
+        )
+        parts += tables_section(
+            "Training dynamics", intro, [dynamics[0]], [dynamics[1]], Path(captions), Path(out), prefix="dynamics_"
+        )
     if adversarial:
         parts += tables_section(
             "Gradient-based adversarial training",

@@ -2,28 +2,8 @@
 # an editable spreadsheet of each model's errors with rule-based first annotations, error types and fixes ranked,
 # zero-shot predictions of an instruction LLM beside the model's, and a 2-D map of the hidden states.
 
-ANALYSIS_SETS = list(ANALYSIS["sets"]) if ANALYSIS else []
-ANALYSIS_KINDS = analysis_kinds(config)
 
-
-def llm_model():
-    return model_location(
-        LLM["model"], "analysis.llm.model", "resources/models/embedded_llm"
-    )
-
-
-def llm_predictions_of(dataset, split):
-    """The LLM's answers on a set, or nothing when no LLM is configured."""
-    return [llm_file(f"{dataset}/{split}")] if LLM else []
-
-
-def analysis_outputs(pattern):
-    """`pattern` ({model}, {evalset}) for every analysed model and set."""
-    return [
-        pattern.format(model=model, evalset=evalset)
-        for model in models_of(ANALYSIS_KINDS)
-        for evalset in ANALYSIS_SETS
-    ]
+include: "helpers/analysis.smk"
 
 
 rule build_embedded_llm:

@@ -19,6 +19,8 @@ from nlirobust.names import (
     ADVERSARIAL_TABLES,
     AMBIGUITY_SELECTIONS,
     ANALYSIS_TABLES,
+    DYNAMICS_SELECTIONS,
+    DYNAMICS_TABLES,
     MISTAKE_SELECTIONS,
     MISTAKE_TABLES,
     OPTIONAL_SPLITS,
@@ -297,8 +299,8 @@ def training_flags(**overrides):
 
 
 def train_command(learning_rate="--learning_rate {wildcards.lr}", extra=""):
-    """The shell command of every training rule (train_stage, final_tune, retrain_adversarial): the same inputs,
-    params and log names, so the three rules differ only in what they pass here."""
+    """The shell command shared by train_stage, final_tune and retrain_adversarial: the same inputs, params and
+    log names, so the three differ only in what they pass here."""
     return (
         "python {params.script:q} --model_in {input.model:q} --train_file {input.train:q} "
         "--validation_file {input.validation:q} --scored_files {input.scored:q} "

@@ -1,56 +1,8 @@
 # The mistaken-examples study (reference: Tables 1-7): per-epoch mistake sets of every run, a selection to tune
 # on, one more short fine-tuning over final learning rates, and the tables and plots before and after.
 
-LOW_AGREEMENT = config["mistakes"].get("low_agreement", {})
-IN_DISTRIBUTION_SETS = in_distribution_sets(config)
 
-
-def mistakes_dir(recipe="{recipe}", seed="{seed}", lr="{lr}"):
-    return f"results/mistakes/{run_id(recipe, seed, lr)}"
-
-
-FINAL_MODEL = final_id("{selection}", "{final_lr}", "{recipe}", "{seed}", "{lr}")
-
-
-def ambiguity_source(wildcards):
-    """The ChaosNLI part matching the recipe's last stage (SNLI pairs for SNLI, MNLI matched for MNLI), or for
-    snli_low_agreement with `low_agreement.source: snli_train`, SNLI's own training pairs (5 annotator labels).
-    """
-    if (
-        wildcards.selection == "snli_low_agreement"
-        and low_agreement_source(config) == "snli_train"
-    ):
-        return prepared("snli", "train")
-    return prepared(
-        "chaosnli", "snli" if stages(wildcards.recipe)[-1] == "snli" else "mnli_m"
-    )
-
-
-def final_learning_rate_flags(wildcards, input):
-    """A fixed final learning rate, or `from_schedule`: the rate of the initial run's last optimizer step."""
-    if wildcards.final_lr == "from_schedule":
-        return f"--learning_rate_from {shlex.quote(input.initial_log)}"
-    return f"--learning_rate {wildcards.final_lr}"
-
-
-def all_initial_runs(pattern, in_distribution=False):
-    """`pattern` ({run}, {evalset}) for every initial model (and in-distribution set)."""
-    sets = IN_DISTRIBUTION_SETS if in_distribution else [None]
-    return [
-        pattern.format(run=run, evalset=evalset)
-        for run in models_of(["initial"])
-        for evalset in sets
-    ]
-
-
-def all_final_runs(pattern, in_distribution=False):
-    """`pattern` ({run}, {evalset}) for every final model (and in-distribution set)."""
-    sets = IN_DISTRIBUTION_SETS if in_distribution else [None]
-    return [
-        pattern.format(run=run, evalset=evalset)
-        for run in models_of(["final"])
-        for evalset in sets
-    ]
+include: "helpers/mistakes.smk"
 
 
 rule epoch_mistakes:
@@ -82,7 +34,7 @@ rule select_mistakes:
     log:
         "logs/mistakes/select/{recipe}/seed{seed}/lr{lr}/{selection}.log",
     wildcard_constraints:
-        selection="|".join(MISTAKE_SELECTIONS),
+        selection="|".join(MISTAKE_SELECTIONS + DYNAMICS_SELECTIONS),
     conda:
         "../envs/nlirobust.yaml"
     resources:
@@ -91,9 +43,11 @@ rule select_mistakes:
     params:
         script=script_path("select_examples.py"),
         balanced="--balanced" if config["mistakes"]["balanced"] else "",
+        dynamics=json.dumps(config.get("training_dynamics", {})),
     shell:
         "python {params.script:q} --rule {wildcards.selection} --train-predictions {input.predictions:q} "
-        "--pairs {input.train:q} --seed {wildcards.seed} {params.balanced} --out {output:q} > {log:q} 2>&1"
+        "--pairs {input.train:q} --seed {wildcards.seed} --dynamics {params.dynamics:q} {params.balanced} "
+        "--out {output:q} > {log:q} 2>&1"
 
 
 rule select_ambiguous:

@@ -21,6 +21,12 @@ rule report:
             )
             for name in MISTAKE_TABLES
         ],
+        dynamics=report(
+            "results/tables/dynamics/regions.md",
+            caption="captions/dynamics_regions.rst",
+            category="Training dynamics",
+        ),
+        dynamics_figure=rules.dynamics_tables.output.figure,
         adversarial=(
             [
                 report(
@@ -70,9 +76,7 @@ rule report:
         sheets=analysis_outputs("results/analysis/{model}/{evalset}/errors.csv"),
         # every analysed model's hidden-state map is made; the report shows the initial models'
         maps=analysis_outputs("results/analysis/{model}/{evalset}/projection.parquet"),
-        llm_facts=[
-            llm_file(evalset, "json") for evalset in ANALYSIS_SETS if LLM
-        ],
+        llm_facts=[llm_file(evalset, "json") for evalset in ANALYSIS_SETS if LLM],
         figures=rules.mistake_plots.output,
         adversarial_figures=rules.adversarial_plots.output if ADVERSARIAL else [],
         accuracy_csv="results/tables/initial_accuracy.csv",
@@ -105,5 +109,6 @@ rule report:
         "--mistakes {input.mistakes:q} --figures {input.figures:q} --adversarial {input.adversarial:q} "
         "--adversarial-figures {input.adversarial_figures:q} --analysis {input.analysis:q} --curves {input.curves:q} "
         "--projections {input.projections:q} --sheets {input.sheets:q} --llm-facts {input.llm_facts:q} "
-        "--overlap {input.overlap:q} --captions {params.captions:q} "
+        "--overlap {input.overlap:q} --dynamics {input.dynamics:q} --dynamics-figure {input.dynamics_figure:q} "
+        "--captions {params.captions:q} "
         "--config {params.config_json:q} --out {output:q} > {log:q} 2>&1"

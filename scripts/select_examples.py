@@ -11,7 +11,8 @@ def main() -> None:
     parser.add_argument(
         "--rule",
         required=True,
-        help="all_epochs | last_epoch | ever | forgotten | chaosnli_max50 | chaosnli_max60 | snli_low_agreement",
+        help="all_epochs | last_epoch | ever | forgotten | hard_to_learn | ambiguous_map | forgettable | "
+        "chaosnli_max50 | chaosnli_max60 | snli_low_agreement",
     )
     parser.add_argument("--pairs", required=True, help="pairs to choose from (pair schema Parquet)")
     parser.add_argument("--train-predictions", help="per-epoch training predictions (for mistake rules)")
@@ -20,13 +21,17 @@ def main() -> None:
     parser.add_argument(
         "--max-agreeing", type=int, default=3, help="snli_low_agreement: at most this many of 5 annotators agree"
     )
+    parser.add_argument("--dynamics", default="{}", help="JSON: data-map thresholds (config: training_dynamics)")
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
+
+    import json
 
     import pandas as pd
 
     from nlirobust.data.io import write_parquet
     from nlirobust.data.schema import DataFormatError
+    from nlirobust.dynamics import DynamicsSettings
     from nlirobust.mistakes import AMBIGUITY_SELECTIONS, balance_classes, select_ambiguous, select_mistakes
 
     pairs = pd.read_parquet(args.pairs)
@@ -38,7 +43,8 @@ def main() -> None:
     else:
         if not args.train_predictions:
             raise SystemExit("error: --train-predictions is needed for a mistake selection")
-        ids = select_mistakes(pd.read_parquet(args.train_predictions), args.rule)
+        settings = DynamicsSettings(**json.loads(args.dynamics))
+        ids = select_mistakes(pd.read_parquet(args.train_predictions), args.rule, settings)
         chosen = pairs[pairs["id"].isin(ids)]
     if args.balanced and not chosen.empty:
         chosen = balance_classes(chosen, args.seed)

@@ -24,6 +24,8 @@ def main() -> None:
     parser.add_argument("--sheets", nargs="*", default=[], help="the error spreadsheets (listed, not shown)")
     parser.add_argument("--llm-facts", nargs="*", default=[], help="the LLM runs' facts JSON")
     parser.add_argument("--overlap", default=None, help="the data-overlap table (Markdown)")
+    parser.add_argument("--dynamics", default=None, help="the training-dynamics table (Markdown)")
+    parser.add_argument("--dynamics-figure", default=None, help="the data maps (PNG)")
     parser.add_argument("--captions", required=True, help="folder of one-sentence captions, <table name>.rst")
     parser.add_argument("--config", required=True, help="JSON with model, recipes, seeds, learning_rates, training")
     parser.add_argument("--out", required=True)
@@ -52,6 +54,7 @@ def main() -> None:
             "llm_facts": args.llm_facts,
         },
         overlap_md=args.overlap,
+        dynamics=(args.dynamics, args.dynamics_figure) if args.dynamics else None,
     )
 
 

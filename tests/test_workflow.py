@@ -49,7 +49,10 @@ def demo_run(tmp_path_factory):
             "model": {"hidden_size": 64, "num_layers": 2, "num_heads": 2, "intermediate_size": 128, "vocab_size": 600},
         },
         training={"epochs": 2, "logging_steps": 10},
-        mistakes={"selections": ["all_epochs", "chaosnli_max60"], "final_learning_rates": [1e-4, "from_schedule"]},
+        mistakes={
+            "selections": ["all_epochs", "chaosnli_max60", "ambiguous_map"],
+            "final_learning_rates": [1e-4, "from_schedule"],
+        },
     )
     # A token in the environment, as on a cluster with gated models: it must never be written anywhere.
     run_snakemake("--cores", "2", "--configfile", str(config), workdir=workdir, env={"HF_TOKEN": FAKE_TOKEN})
@@ -386,3 +389,36 @@ def test_snakemake_report_collects_tables_and_figures_with_their_captions(demo_r
     assert "Table 7" in html  # a caption from rules/captions
     assert "Mistaken examples" in html
     assert "mistakes_by_category.png" in html
+
+
+def test_training_dynamics_recomputed_from_the_raw_prediction_files(demo_run):
+    """Region counts and forgetting events, recomputed here with plain pandas from train_predictions.parquet."""
+    workdir = demo_run[0]
+    regions = pd.read_csv(workdir / "results/tables/dynamics/regions.csv").set_index("recipe")
+    for recipe in RECIPES:
+        raw = pd.read_parquet(workdir / f"results/models/{recipe}/seed1/lr0.0015/train_predictions.parquet")
+        raw["p_gold"] = raw[["prob_e", "prob_n", "prob_c"]].to_numpy()[range(len(raw)), raw["gold"].to_numpy()]
+        raw["right"] = raw["gold"] == raw["pred"]
+        wide = raw.pivot(index="id", columns="epoch", values="right")
+        events = sum(int((wide[e] & ~wide[e + 1]).sum()) for e in wide.columns[:-1])
+        confidence = raw.groupby("id")["p_gold"].mean()
+        variability = raw.groupby("id")["p_gold"].std(ddof=0)
+        ambiguous = variability >= 0.2
+        row = regions.loc[recipe]
+        assert row["forgetting_events"] == events
+        assert row["never_learnt"] == int((~wide.any(axis=1)).sum())
+        assert row["region_ambiguous"] == int(ambiguous.sum())
+        assert row["region_easy"] == int((~ambiguous & (confidence >= 0.75)).sum())
+        assert row["region_hard_to_learn"] == int((~ambiguous & (confidence <= 0.25)).sum())
+        assert row["mistake_record"] == "eval_pass"
+        selected = pd.read_parquet(
+            workdir / f"results/mistakes/{recipe}/seed1/lr0.0015/selection/ambiguous_map.parquet"
+        )
+        chosen = variability.index.isin(set(selected["id"]))
+        assert variability[chosen].min() >= variability[~chosen].max()  # the most variable ones
+        assert len(selected) == round(0.33 * len(wide))
+    report = (workdir / "results/report.md").read_text()
+    assert "## Training dynamics" in report and "figures/data_maps.png" in report
+    assert (workdir / "results/figures/data_maps.png").read_bytes()[:4] == b"\x89PNG"
+    table7 = pd.read_csv(workdir / "results/tables/mistakes/table7_accuracy.csv")
+    assert {"all_epochs", "ambiguous_map"} <= set(table7["selection"])  # side by side, with significance

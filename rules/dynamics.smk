@@ -1,0 +1,48 @@
+# Training dynamics (dataset cartography, forgetting events) of every run, from the per-epoch training predictions
+# the mistakes study records: a Parquet per run, region counts per run and a data map per recipe.
+
+
+rule training_dynamics:
+    input:
+        predictions=f"{run_dir()}/train_predictions.parquet",
+    output:
+        f"results/dynamics/{run_id('{recipe}', '{seed}', '{lr}')}/dynamics.parquet",
+    log:
+        "logs/dynamics/{recipe}/seed{seed}/lr{lr}.log",
+    conda:
+        "../envs/nlirobust.yaml"
+    resources:
+        mem_mb=8000,
+        runtime=30,
+    params:
+        script=script_path("training_dynamics.py"),
+        settings=json.dumps(config.get("training_dynamics", {})),
+    shell:
+        "python {params.script:q} --train-predictions {input.predictions:q} --settings {params.settings:q} "
+        "--out {output:q} > {log:q} 2>&1"
+
+
+rule dynamics_tables:
+    input:
+        [f"results/dynamics/{run}/dynamics.parquet" for run in models_of(["initial"])],
+    output:
+        regions="results/tables/dynamics/regions.csv",
+        regions_md="results/tables/dynamics/regions.md",
+        figure=report(
+            "results/figures/data_maps.png",
+            caption="captions/data_maps.rst",
+            category="Training dynamics",
+        ),
+    log:
+        "logs/tables/dynamics.log",
+    conda:
+        "../envs/nlirobust.yaml"
+    params:
+        script=script_path("dynamics_tables.py"),
+        recipes=" ".join(RECIPES),
+        mistake_record=config["training"].get("mistake_record", "eval_pass"),
+        out_dir=lambda wildcards, output: os.path.dirname(output.regions),
+    shell:
+        "python {params.script:q} --dynamics {input:q} --recipes {params.recipes} "
+        "--mistake-record {params.mistake_record} --out-dir {params.out_dir:q} --figure {output.figure:q} "
+        "> {log:q} 2>&1"

@@ -1,0 +1,25 @@
+# Helpers of the rules in rules/analysis.smk (kept apart: Snakemake's linter wants rules and functions in
+# separate files).
+
+ANALYSIS_SETS = list(ANALYSIS["sets"]) if ANALYSIS else []
+ANALYSIS_KINDS = analysis_kinds(config)
+
+
+def llm_model():
+    return model_location(
+        LLM["model"], "analysis.llm.model", "resources/models/embedded_llm"
+    )
+
+
+def llm_predictions_of(dataset, split):
+    """The LLM's answers on a set, or nothing when no LLM is configured."""
+    return [llm_file(f"{dataset}/{split}")] if LLM else []
+
+
+def analysis_outputs(pattern):
+    """`pattern` ({model}, {evalset}) for every analysed model and set."""
+    return [
+        pattern.format(model=model, evalset=evalset)
+        for model in models_of(ANALYSIS_KINDS)
+        for evalset in ANALYSIS_SETS
+    ]
