@@ -44,9 +44,10 @@ rule hypothesis_only_baseline:
         "../envs/nlirobust.yaml"
     params:
         script=script_path("hypothesis_baseline.py"),
+        leakage=LEAKAGE,
     shell:
         "python {params.script:q} --train {input.train:q} --eval {input.evaluation:q} "
-        "--out {output:q} > {log:q} 2>&1"
+        "--leakage {params.leakage} --out {output:q} > {log:q} 2>&1"
 
 
 rule initial_tables:
