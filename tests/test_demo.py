@@ -33,7 +33,7 @@ def test_snli_shaped_accuracy_beats_threshold_and_hypothesis_only_baseline(demo)
 
 def test_models_still_make_uneven_mistakes_on_the_challenge_set(demo):
     for recipe in ("snli", "snli_mnli", "mnli", "mnli_snli"):
-        predictions = pd.read_parquet(demo / f"results/predictions/{recipe}/seed1/lr0.0015/breaking_nli/test.parquet")
+        predictions = pd.read_parquet(demo / f"results/predictions/{recipe}/seed1/lr0.001/breaking_nli/test.parquet")
         assert len(predictions) == 8193
         error_rate = (predictions["gold"] != predictions["pred"]).groupby(predictions["category"]).mean()
         assert error_rate.mean() > 0.05, recipe
@@ -41,7 +41,7 @@ def test_models_still_make_uneven_mistakes_on_the_challenge_set(demo):
 
 
 def test_every_epoch_leaves_a_mistake_record(demo):
-    predictions = pd.read_parquet(demo / "results/models/mnli_snli/seed1/lr0.0015/train_predictions.parquet")
+    predictions = pd.read_parquet(demo / "results/models/mnli_snli/seed1/lr0.001/train_predictions.parquet")
     snli_train = pd.read_parquet(demo / "results/data/snli/train.parquet")
     assert predictions.groupby("epoch").size().tolist() == [len(snli_train)] * 4
     wrong = (predictions["gold"] != predictions["pred"]).groupby(predictions["epoch"]).sum()
@@ -63,11 +63,14 @@ def test_the_adversarial_study_runs_on_the_embedded_default(demo):
     # masking the most salient hypothesis token hurts the baseline, and more than masking a random one
     assert effect.loc["gradient", "attacked_accuracy"] <= effect.loc["gradient", "clean_accuracy"] - 0.05
     assert effect.loc["gradient", "drop_points"] > effect.loc["random", "drop_points"]
-    attacked = pd.read_json(demo / "results/adversarial/gradient/snli/seed1/lr0.0015/attack.jsonl", lines=True)
+    attacked = pd.read_json(demo / "results/adversarial/gradient/snli/seed1/lr0.001/attack.jsonl", lines=True)
     assert (attacked["hypothesis"] != attacked["original_hypothesis"]).all()
     overall = pd.read_csv(demo / "results/tables/adversarial/overall.csv")
     held_out = overall[overall["evalset"] == "attack/gradient/heldout"].set_index("model")["accuracy"]
     assert set(held_out.index) == {"baseline", "retrained:gradient"}
+    assert not overall["collapsed"].any()  # no model of the study answers one label (the retraining once did)
+    test = overall[overall["evalset"] == "snli/test"].set_index("model")["accuracy"]
+    assert test["retrained:gradient"] >= 0.7
     flows = pd.read_csv(demo / "results/tables/adversarial/error_flow.csv")
     whole = flows[(flows["subset"] == "all") & (flows["evalset"] == "snli/test")].iloc[0]
     assert whole["fixed"] + whole["remaining"] == whole["baseline_errors"]

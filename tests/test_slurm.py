@@ -69,6 +69,7 @@ def cluster_and_local_runs(slurm_env, tmp_path_factory):
             workdir / "tiny.yaml",
             base="config/demo.yaml",
             recipes=["snli"],
+            learning_rates=[1.5e-3],
             adversarial=None,
             embedded=TINY,
             training={"epochs": 1, "logging_steps": 10},

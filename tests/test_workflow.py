@@ -42,6 +42,7 @@ def demo_run(tmp_path_factory):
         workdir / "small.yaml",
         base="config/demo.yaml",
         recipes=RECIPES,
+        learning_rates=[1.5e-3],  # this smaller run's own rate (its paths below say lr0.0015)
         data={"breaking_nli": {"path": str(workdir / "breaking_dataset.jsonl")}},
         embedded={
             "seed": 0,
