@@ -21,61 +21,81 @@ def _save(fig, out: str | Path) -> None:
 
 
 def mistakes_by_category(delta_long: pd.DataFrame, recipes: list[str], out: str | Path) -> None:
-    """Grouped bars: Breaking NLI mistakes per category before and after final tuning, one panel a recipe and run."""
+    """The change final tuning made: Breaking NLI mistakes after minus before, per category (rows) and recipe and
+    final learning rate (columns), mean over seeds and initial learning rates; one heatmap per selection. Blue: fewer
+    mistakes."""
+    from nlirobust.mistake_tables import final_lr_roles
+
     data = delta_long[delta_long["group"] != "Total"]
-    combos = data[["selection", "final_lr"]].drop_duplicates().values.tolist()
+    data = data.assign(final_lr=final_lr_roles(data).astype(str))
+    selections = list(dict.fromkeys(data["selection"]))
     recipes = [r for r in recipes if r in set(data["recipe"])]
-    fig, axes = plt.subplots(
-        len(combos), len(recipes), figsize=(4.2 * len(recipes), 3.4 * len(combos)), squeeze=False, sharey=True
-    )
+    rates = list(dict.fromkeys(data["final_lr"]))
     order = data.groupby("group")["examples"].first().sort_values(ascending=False).index.tolist()
-    x = np.arange(len(order))
-    for row, (selection, final_lr) in enumerate(combos):
-        for col, recipe in enumerate(recipes):
-            ax = axes[row][col]
-            part = data[(data["selection"] == selection) & (data["final_lr"] == final_lr) & (data["recipe"] == recipe)]
-            means = part.groupby("group")[["mistakes_before", "mistakes"]].mean().reindex(order)
-            ax.bar(x - 0.2, means["mistakes_before"], 0.4, label="before", color="#8da0cb")
-            ax.bar(x + 0.2, means["mistakes"], 0.4, label="after", color="#fc8d62")
-            ax.set_xticks(x, order, rotation=70, fontsize=7)
-            ax.set_title(f"{recipe}\n{selection}, final lr {final_lr}", fontsize=9)
-            if col == 0:
-                ax.set_ylabel("mistakes (mean over seeds)")
-    axes[0][0].legend(fontsize=8)
+    columns = [(recipe, rate) for recipe in recipes for rate in rates]
+    cells = data.groupby(["selection", "group", "recipe", "final_lr"])["delta"].mean()
+    limit = max(1.0, float(cells.abs().max()))
+    n_cols = min(len(selections), 3)
+    n_rows = -(-len(selections) // n_cols)
+    fig, axes = plt.subplots(
+        n_rows, n_cols, figsize=(1.6 + 0.55 * len(columns) * n_cols, 0.9 + 0.32 * len(order) * n_rows),
+        squeeze=False, layout="constrained",
+    )  # fmt: skip
+    image = None
+    for ax, selection in zip(axes.flat, selections, strict=False):
+        grid = np.array(
+            [[cells.get((selection, group, recipe, rate), np.nan) for recipe, rate in columns] for group in order]
+        )
+        image = ax.imshow(grid, cmap="RdBu_r", vmin=-limit, vmax=limit, aspect="auto")
+        ax.set_yticks(range(len(order)), order, fontsize=7)
+        labels = [recipe if len(rates) == 1 else f"{recipe}\n{rate}" for recipe, rate in columns]
+        ax.set_xticks(range(len(columns)), labels, rotation=90, fontsize=7)
+        ax.set_title(selection, fontsize=9)
+    for ax in list(axes.flat)[len(selections) :]:
+        ax.set_visible(False)
+    if image is not None:
+        fig.colorbar(
+            image,
+            ax=axes.ravel().tolist(),
+            label="mistakes after - before (mean over seeds and learning rates)",
+            shrink=0.8,
+        )
     _save(fig, out)
 
 
 def accuracy_before_after(change_long: pd.DataFrame, recipes: list[str], out: str | Path) -> None:
-    """Breaking NLI accuracy before and after final tuning per recipe, mean with sd over seeds as error bars."""
-    combos = change_long[["selection", "final_lr"]].drop_duplicates().values.tolist()
+    """Breaking NLI accuracy before and after final tuning per recipe, mean with sd over seeds as error bars; one
+    panel per selection, one bar per final learning rate (named as in the tables)."""
+    from nlirobust.mistake_tables import final_lr_roles
+
+    change_long = change_long.assign(final_lr=final_lr_roles(change_long).astype(str))
+    selections = list(dict.fromkeys(change_long["selection"]))
+    rates = list(dict.fromkeys(change_long["final_lr"]))
     recipes = [r for r in recipes if r in set(change_long["recipe"])]
-    fig, ax = plt.subplots(figsize=(1.8 + 1.6 * len(recipes) * (1 + len(combos)) / 2, 3.8))
-    width = 0.8 / (1 + len(combos))
+    n_cols = min(len(selections), 3)
+    n_rows = -(-len(selections) // n_cols)
+    width = 0.8 / (1 + len(rates))
+    fig, axes = plt.subplots(
+        n_rows, n_cols, figsize=(0.8 + 0.5 * len(recipes) * (1 + len(rates)) * n_cols, 3.2 * n_rows),
+        squeeze=False, sharey=True, layout="constrained",
+    )  # fmt: skip
     x = np.arange(len(recipes))
-    first = change_long.drop_duplicates(["recipe", "seed", "lr"]).groupby("recipe")["accuracy_before"]
-    ax.bar(
-        x,
-        100 * first.mean().reindex(recipes),
-        width,
-        yerr=100 * first.std().reindex(recipes).fillna(0),
-        label="before",
-        color="#8da0cb",
-        capsize=3,
-    )
-    for i, (selection, final_lr) in enumerate(combos, start=1):
-        part = change_long[(change_long["selection"] == selection) & (change_long["final_lr"] == final_lr)]
-        after = part.groupby("recipe")["accuracy_after"]
-        ax.bar(
-            x + i * width,
-            100 * after.mean().reindex(recipes),
-            width,
-            yerr=100 * after.std().reindex(recipes).fillna(0),
-            label=f"after: {selection}, lr {final_lr}",
-            capsize=3,
-        )
-    ax.set_xticks(x + width * len(combos) / 2, recipes)
-    ax.set_ylabel("Breaking NLI accuracy (%)")
-    ax.legend(fontsize=7, loc="best")
+    before = change_long.drop_duplicates(["recipe", "seed", "lr"]).groupby("recipe")["accuracy_before"]
+    for ax, selection in zip(axes.flat, selections, strict=False):
+        ax.bar(x, 100 * before.mean().reindex(recipes), width, yerr=100 * before.std().reindex(recipes).fillna(0),
+               label="before", color="#8da0cb", capsize=3)  # fmt: skip
+        for i, rate in enumerate(rates, start=1):
+            part = change_long[(change_long["selection"] == selection) & (change_long["final_lr"] == rate)]
+            after = part.groupby("recipe")["accuracy_after"]
+            ax.bar(x + i * width, 100 * after.mean().reindex(recipes), width,
+                   yerr=100 * after.std().reindex(recipes).fillna(0), label=f"after, lr {rate}", capsize=3)  # fmt: skip
+        ax.set_xticks(x + width * len(rates) / 2, recipes, fontsize=8)
+        ax.set_title(selection, fontsize=9)
+    for ax in list(axes.flat)[len(selections) :]:
+        ax.set_visible(False)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("Breaking NLI accuracy (%)")
+    axes.flat[0].legend(fontsize=7, loc="best")
     _save(fig, out)
 
 

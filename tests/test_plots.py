@@ -1,0 +1,60 @@
+"""Figures at the size of the paper grid (4 recipes x 5 seeds x 3 learning rates, 6 final-tuning choices), rendered
+from synthetic tables of that shape: they must stay a readable size."""
+
+import itertools
+
+import numpy as np
+import pandas as pd
+from PIL import Image
+
+from nlirobust.embedded.data import BREAKING_NLI_COUNTS
+from nlirobust.plots import accuracy_before_after, data_maps, mistakes_by_category
+
+RECIPES = ["snli", "snli_mnli", "mnli", "mnli_snli"]
+SELECTIONS = ["all_epochs", "chaosnli_max60", "hard_to_learn", "ambiguous_map", "forgettable", "last_epoch"]
+TABLE4 = {"snli": "2.7e-07", "snli_mnli": "2.6e-07", "mnli": "2.4e-07", "mnli_snli": "2e-07"}
+
+
+def grid():
+    rng = np.random.default_rng(0)
+    for recipe, seed, lr, selection in itertools.product(RECIPES, range(5), [5e-5, 3e-5, 2e-5], SELECTIONS):
+        for final_lr in (TABLE4[recipe], "from_schedule"):
+            yield {"recipe": recipe, "seed": seed, "lr": lr, "selection": selection, "final_lr": final_lr}, rng
+
+
+def size_of(path) -> tuple[int, int]:
+    with Image.open(path) as image:
+        return image.size
+
+
+def test_mistake_figures_at_the_paper_grid_stay_readable(tmp_path):
+    rows, changes = [], []
+    for key, rng in grid():
+        for category, n in BREAKING_NLI_COUNTS.items():
+            before = int(rng.integers(0, n))
+            after = int(np.clip(before + rng.integers(-n // 5, n // 5 + 1), 0, n))
+            rows.append(key | {"group": category, "examples": n, "mistakes": after, "mistakes_before": before,
+                               "delta": after - before})  # fmt: skip
+        before_acc = rng.uniform(0.2, 0.6)
+        changes.append(key | {"accuracy_before": before_acc, "accuracy_after": before_acc + rng.uniform(-0.1, 0.3)})
+    mistakes_by_category(pd.DataFrame(rows), RECIPES, tmp_path / "categories.png")
+    accuracy_before_after(pd.DataFrame(changes), RECIPES, tmp_path / "accuracy.png")
+    for name in ("categories", "accuracy"):
+        width, height = size_of(tmp_path / f"{name}.png")
+        assert 400 < width < 3600 and 300 < height < 2400, (name, width, height)  # one page, not a poster
+
+
+def test_data_maps_of_half_a_million_examples(tmp_path):
+    rng = np.random.default_rng(1)
+    n = 550_000
+    dynamics = pd.DataFrame(
+        {
+            "recipe": rng.choice(RECIPES, n),
+            "confidence": rng.uniform(0, 1, n),
+            "variability": rng.uniform(0, 0.5, n),
+            "correctness": rng.uniform(0, 1, n),
+        }
+    )
+    data_maps(dynamics, RECIPES, tmp_path / "maps.png")
+    width, height = size_of(tmp_path / "maps.png")
+    assert width < 2400 and height < 800
