@@ -1,6 +1,6 @@
 """The README's embedded default, full size, end to end: the accuracy targets the generator is designed for.
 
-About 13 minutes on 2 cores; it is the one test that shows the embedded default is a study worth running: the tiny
+About 15 minutes on 2 cores; it is the one test that shows the embedded default is a study worth running: the tiny
 model learns the SNLI-shaped task (>= 75%), clearly beyond what hypothesis words alone give (>= 15 points), and
 still makes uneven mistakes on the Breaking-NLI-shaped challenge set.
 """
@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from workflow_helpers import REPO, run_snakemake
 
-# About 13 minutes on 2 cores with every study on: outside the CI command (which must stay well under 20 minutes);
+# About 15 minutes on 2 cores with every study on: outside the CI command (which must stay well under 20 minutes);
 # run it with `.venv/bin/python -m pytest -m slow`. tests/test_workflow.py runs every study at a smaller size in CI.
 pytestmark = [pytest.mark.workflow, pytest.mark.slow]
 
