@@ -41,9 +41,13 @@ def test_models_still_make_uneven_mistakes_on_the_challenge_set(demo):
 
 
 def test_every_epoch_leaves_a_mistake_record(demo):
-    predictions = pd.read_parquet(demo / "results/models/mnli_snli/seed1/lr0.001/train_predictions.parquet")
+    run = demo / "results/models/mnli_snli/seed1/lr0.001"
+    predictions = pd.read_parquet(run / "train_predictions.parquet")
+    facts = json.loads((run / "run.json").read_text())
     snli_train = pd.read_parquet(demo / "results/data/snli/train.parquet")
-    assert predictions.groupby("epoch").size().tolist() == [len(snli_train)] * 4
+    # every SNLI training pair but those it shares with a scored set (leakage: exclude), every epoch
+    assert facts["train_examples"] == len(snli_train) - facts["overlap"]["dropped"]
+    assert predictions.groupby("epoch").size().tolist() == [facts["train_examples"]] * 4
     wrong = (predictions["gold"] != predictions["pred"]).groupby(predictions["epoch"]).sum()
     assert (wrong > 0).all()
 
@@ -53,8 +57,9 @@ def test_the_mistakes_study_runs_on_the_embedded_default(demo):
     for table in range(1, 8):
         assert f"### Table {table}:" in report
     table7 = pd.read_csv(demo / "results/tables/mistakes/table7_accuracy.csv")
-    assert set(table7["selection"]) == {"all_epochs", "chaosnli_max60"}
-    assert len(table7) == 4 * 2  # recipes x selections, one final learning rate
+    selections = {"all_epochs", "chaosnli_max60", "hard_to_learn", "ambiguous_map", "forgettable"}
+    assert set(table7["selection"]) == selections
+    assert len(table7) == 4 * len(selections)  # recipes x selections, one final learning rate
     assert (table7["fixed"] + table7["broken"] > 0).all()  # one more epoch changed some answers
 
 
