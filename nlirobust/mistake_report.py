@@ -29,13 +29,30 @@ def write_mistake_tables(
     metrics_before: list[str | Path],
     metrics_after: list[str | Path],
     final_run_files: list[str | Path],
+    initial_run_files: list[str | Path] = (),
 ) -> None:
     """Tables 1-7 and the in-distribution table, each as `{name}.csv` (per seed) and `{name}.md` (rendered).
 
     `breaking_*`: Breaking NLI predictions of the initial / final models; `metrics_*`: their in-distribution
-    metrics JSON; `final_run_files`: every final tuning's run.json.
+    metrics JSON; `final_run_files`, `initial_run_files`: every final tuning's and initial run's run.json (a recipe
+    whose initial models kept Breaking NLI pairs in training, under leakage: report, is marked † in Tables 1, 2, 5-7).
     """
     out = Path(out_dir)
+    kept = breaking_pairs_kept(initial_run_files)
+    footnote = (
+        "\n† "
+        + ", ".join(f"{recipe}: trained on {n} Breaking NLI pair(s) (leakage: report)" for recipe, n in kept.items())
+        + "\n"
+        if kept
+        else ""
+    )
+
+    def marked(table: pd.DataFrame) -> pd.DataFrame:
+        """Recipes as columns or in a Recipe column: add † to those trained on Breaking NLI pairs."""
+        table = table.rename(columns={recipe: f"{recipe} †" for recipe in kept})
+        if "Recipe" in table.columns:
+            table["Recipe"] = table["Recipe"].map(lambda r: f"{r} †" if r in kept else r)
+        return table
 
     combinations = pd.concat(
         [pd.read_csv(path).assign(**parse_run(path).key()) for path in combination_files], ignore_index=True
@@ -55,7 +72,7 @@ def write_mistake_tables(
         after = mt.breaking_mistakes_long(breaking_after, by)
         write_table(
             before.drop(columns=["selection", "final_lr"]),
-            markdown_blocks(before, ["lr"], lambda p, by=by: mt.mistakes_wide(p, recipes, by)),
+            markdown_blocks(before, ["lr"], lambda p, by=by: marked(mt.mistakes_wide(p, recipes, by))) + footnote,
             out,
             before_name,
         )
@@ -65,8 +82,9 @@ def write_mistake_tables(
             markdown_blocks(
                 delta.assign(final_lr=mt.final_lr_roles(delta)),
                 ["selection", "final_lr", "lr"],
-                lambda p, by=by: mt.mistakes_delta_wide(p, recipes, by),
-            ),
+                lambda p, by=by: marked(mt.mistakes_delta_wide(p, recipes, by)),
+            )
+            + footnote,
             out,
             after_name,
         )
@@ -103,8 +121,9 @@ def write_mistake_tables(
         + markdown_blocks(
             change.assign(final_lr=mt.final_lr_roles(change)),
             ["selection", "final_lr", "lr"],
-            lambda p: mt.accuracy_change_wide(p, recipes),
-        ),
+            lambda p: marked(mt.accuracy_change_wide(p, recipes)),
+        )
+        + footnote,
         out,
         "table7_accuracy",
     )
@@ -139,6 +158,24 @@ def write_mistake_tables(
         out,
         "in_distribution",
     )
+
+
+def breaking_pairs_kept(run_files: list[str | Path]) -> dict[str, int]:
+    """recipe -> the most Breaking NLI pairs one of its initial runs kept in training (leakage: report), its
+    earlier stages included: snli_mnli starts from the snli model and inherits what that one trained on."""
+    own: dict[str, int] = {}
+    for path in run_files:
+        overlap = json.loads(Path(path).read_text()).get("overlap", {})
+        pairs = overlap.get("by_set", {}).get("breaking_nli/test", 0) if overlap.get("kept_overlapping") else 0
+        recipe = parse_run(path).recipe
+        own[recipe] = max(own.get(recipe, 0), pairs)
+    kept = {}
+    for recipe in own:
+        stages = recipe.split("_")
+        pairs = sum(own.get("_".join(stages[: i + 1]), 0) for i in range(len(stages)))
+        if pairs:
+            kept[recipe] = pairs
+    return kept
 
 
 def _in_distribution_wide(part: pd.DataFrame) -> pd.DataFrame:

@@ -133,6 +133,7 @@ rule mistake_tables:
             "results/predictions/{run}/{evalset}.json", in_distribution=True
         ),
         final_runs=all_final_runs("results/models/{run}/run.json"),
+        initial_runs=all_initial_runs("results/models/{run}/run.json"),
     output:
         **{name: f"results/tables/mistakes/{name}.csv" for name in MISTAKE_TABLES},
         **{
@@ -151,7 +152,8 @@ rule mistake_tables:
         "python {params.script:q} --recipes {params.recipes} --combinations {input.combinations:q} "
         "--breaking-before {input.breaking_before:q} --breaking-after {input.breaking_after:q} "
         "--metrics-before {input.metrics_before:q} --metrics-after {input.metrics_after:q} "
-        "--final-runs {input.final_runs:q} --out-dir {params.out_dir:q} > {log:q} 2>&1"
+        "--final-runs {input.final_runs:q} --initial-runs {input.initial_runs:q} --out-dir {params.out_dir:q} "
+        "> {log:q} 2>&1"
 
 
 rule mistake_plots:

@@ -151,3 +151,21 @@ def test_a_model_that_answers_one_label_is_marked_in_the_tables(tmp_path):
     table = accuracy_wide(accuracy_long(files)).set_index("recipe")
     assert table.loc["mnli", "snli/test"] == "33.3 ⚠ one label"
     assert table.loc["snli", "snli/test"] == "93.3"  # 28 of 30: the last three answered 0, one of them right
+
+
+def test_breaking_nli_pairs_kept_in_training_mark_the_recipe_and_the_chains_built_on_it(tmp_path):
+    import json
+
+    from nlirobust.mistake_report import breaking_pairs_kept
+
+    files = []
+    for recipe, kept in (("snli", 17), ("snli_mnli", 0), ("mnli", 0)):
+        path = tmp_path / f"results/models/{recipe}/seed1/lr5e-05/run.json"
+        path.parent.mkdir(parents=True)
+        overlap = {"kept_overlapping": kept, "by_set": {"breaking_nli/test": kept}}
+        path.write_text(json.dumps({"overlap": overlap}))
+        files.append(path)
+    assert breaking_pairs_kept(files) == {"snli": 17, "snli_mnli": 17}  # the second stage starts from the first
+    excluded = {"overlap": {"kept_overlapping": 0, "dropped": 17, "by_set": {"breaking_nli/test": 17}}}
+    files[0].write_text(json.dumps(excluded))
+    assert breaking_pairs_kept(files) == {}
