@@ -24,6 +24,12 @@ LEAKAGE_ACTIONS: tuple[str, ...] = ("exclude", "fail", "report")
 _SPACES = re.compile(r"\s+")
 
 
+def scored_set_name(path: str | Path) -> str:
+    """snli/test for results/data/snli/test.parquet (a prepared split)."""
+    path = Path(path)
+    return f"{path.parent.name}/{path.stem}"
+
+
 def normalise_text(text: str) -> str:
     return _SPACES.sub(" ", unicodedata.normalize("NFKC", str(text)).casefold()).strip()
 

@@ -53,6 +53,7 @@ rule select_mistakes:
 rule select_ambiguous:
     input:
         pairs=ambiguity_source,
+        scored=scored_sets(),
     output:
         f"{mistakes_dir()}/selection/{{selection}}.parquet",
     log:
@@ -65,9 +66,11 @@ rule select_ambiguous:
         script=script_path("select_examples.py"),
         balanced="--balanced" if config["mistakes"]["balanced"] else "",
         max_agreeing=LOW_AGREEMENT.get("max_agreeing", 3),
+        leakage=LEAKAGE,
     shell:
         "python {params.script:q} --rule {wildcards.selection} --pairs {input.pairs:q} --seed {wildcards.seed} "
-        "--max-agreeing {params.max_agreeing} {params.balanced} --out {output:q} > {log:q} 2>&1"
+        "--max-agreeing {params.max_agreeing} {params.balanced} --scored {input.scored:q} "
+        "--leakage {params.leakage} --out {output:q} > {log:q} 2>&1"
 
 
 # The final model is evaluated in the same job: 40 models a seed and learning rate on the paper grid, each a minute

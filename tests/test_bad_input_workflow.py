@@ -168,3 +168,40 @@ def test_a_data_path_with_spaces_or_shell_syntax_is_read_as_a_path(tmp_path, fol
     assert counts["test"]["pairs"] == 2
     assert not list(tmp_path.rglob("INJECTED*"))
     assert not list(REPO.glob("INJECTED*"))
+
+
+def test_an_ambiguity_selection_that_leakage_would_empty_stops_at_selection_time(tmp_path):
+    """ChaosNLI's pairs are SNLI's development pairs: under leakage: exclude nothing would be left to tune on, and
+    the CPU selection job says so before any GPU job tries."""
+    import pandas as pd
+
+    pairs = pd.DataFrame(
+        {
+            "id": ["a", "b"],
+            "premise": ["A man sleeps .", "Two dogs run ."],
+            "hypothesis": ["A man rests .", "Animals move ."],
+            "label": [0, 0],
+            "category": [None, None],
+            "source": "chaosnli_snli",
+            "max_share": [55.0, 58.0],
+        }
+    )
+    (tmp_path / "chaosnli").mkdir()
+    (tmp_path / "snli").mkdir()
+    pairs.to_parquet(tmp_path / "chaosnli/snli.parquet")
+    pairs.assign(id=["v1", "v2"], source="snli").to_parquet(tmp_path / "snli/validation.parquet")
+    out = tmp_path / "out"
+
+    def select(leakage: str) -> subprocess.CompletedProcess:
+        script = str(REPO / "scripts/select_examples.py")
+        files = [
+            "--pairs",
+            str(tmp_path / "chaosnli/snli.parquet"),
+            "--scored",
+            str(tmp_path / "snli/validation.parquet"),
+        ]
+        command = [sys.executable, script, "--rule", "chaosnli_max60", *files, "--leakage", leakage]
+        return subprocess.run([*command, "--out", str(out / "sel.parquet")], capture_output=True, text=True)
+
+    assert_one_line_and_nothing_written(select("exclude"), out, r"every one of its 2 pairs also sits in a scored set")
+    assert select("report").returncode == 0 and (out / "sel.parquet").exists()

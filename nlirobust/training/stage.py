@@ -90,12 +90,6 @@ def run_fingerprint(args: StageArguments) -> str:
     return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()
 
 
-def scored_set_name(path: str | Path) -> str:
-    """snli/test for results/data/snli/test.parquet."""
-    path = Path(path)
-    return f"{path.parent.name}/{path.stem}"
-
-
 def learning_rate_at_end(train_log: str | Path) -> float:
     """The learning rate of the last optimizer step a run took (its step log's last row)."""
     import pandas as pd
@@ -118,7 +112,7 @@ def train_stage(args: StageArguments) -> dict:
     from nlirobust.data.schema import DataFormatError
     from nlirobust.encoding import encode_pairs
     from nlirobust.modeling import load_classifier
-    from nlirobust.overlap import apply_leakage
+    from nlirobust.overlap import apply_leakage, scored_set_name
     from nlirobust.runinfo import hardware_facts
     from nlirobust.training.trainer import NLITrainer
 
