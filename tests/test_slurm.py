@@ -5,6 +5,7 @@ Skipped, with the reason, only where the cluster cannot be installed or started 
 
 import os
 import re
+import shlex
 import subprocess
 import sys
 import time
@@ -170,7 +171,8 @@ def test_requeued_training_job_resumes_from_its_checkpoint_with_the_same_result(
         f"--output={out}",
         "--gpus=1",
         "--wrap",
-        " ".join(command("requeued")),
+        # exec: the job's main process is Python itself, as under srun, so SLURM waits for it to checkpoint and exit
+        "exec " + shlex.join(command("requeued")),
     ).strip()
     wait_for(lambda: out.exists() and "epoch 1:" in out.read_text(), 180, "the first epoch")
     slurm(slurm_env, "scontrol", "requeue", job)  # what preemption does: SIGTERM, then the job goes back in the queue
@@ -186,7 +188,8 @@ def test_requeued_training_job_resumes_from_its_checkpoint_with_the_same_result(
         now = state()
         return now if now in ("COMPLETED", "FAILED", "CANCELLED", "TIMEOUT") else None
 
-    assert wait_for(finished, 300, "the requeued job to finish") == "COMPLETED"
+    final = wait_for(finished, 300, "the requeued job to finish")
+    assert final == "COMPLETED", out.read_text()[-3000:] + slurm(slurm_env, "scontrol", "show", "job", job)
     details = slurm(slurm_env, "scontrol", "show", "job", job)
     assert "Restarts=1" in details
     text = out.read_text()

@@ -378,3 +378,38 @@ def test_train_forward_record_resumes_exactly_from_a_mid_epoch_checkpoint(
     monkeypatch.setattr(NLITrainer, "compute_loss", original)
     train_stage(stage_args(tiny_model, small_data, tmp_path / "killed", **args))
     assert_same_results(tmp_path / "whole/run", tmp_path / "killed/run")
+
+
+def test_a_second_process_on_one_run_waits_for_the_first_to_exit(uninterrupted, tiny_model, small_data, tmp_path):
+    """A requeued job that starts while the process it replaces is still checkpointing must not share its folder."""
+    import fcntl
+    import subprocess
+    import sys
+    import time
+    from dataclasses import asdict
+
+    from workflow_helpers import REPO
+
+    args = stage_args(tiny_model, small_data, tmp_path)
+    checkpoints = tmp_path / "checkpoints"
+    checkpoints.mkdir()
+    holder = open(checkpoints / ".lock", "a")  # the process being replaced, still alive
+    fcntl.flock(holder, fcntl.LOCK_EX)
+    flags = [f"--{k}={v}" for k, v in asdict(args).items() if v is not None and not isinstance(v, list)]
+    job = subprocess.Popen(
+        [sys.executable, str(REPO / "scripts/train_stage.py"), *flags],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    waiting = ""
+    while "waiting for it to exit" not in waiting and time.monotonic() < deadline:
+        waiting += job.stderr.readline()
+    assert "another process is training into" in waiting
+    time.sleep(1)
+    assert job.poll() is None  # still waiting: it trained nothing
+    assert not list(checkpoints.glob("checkpoint-*"))
+    holder.close()  # the old process exits
+    _, rest = job.communicate(timeout=300)
+    assert job.returncode == 0, rest[-3000:]
+    assert_same_results(uninterrupted[0], tmp_path / "run")

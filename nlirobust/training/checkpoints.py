@@ -7,9 +7,13 @@ file runs no code) and, once the mistakes study has recorded an epoch, `train_pr
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import fcntl
 import logging
 import random
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +26,31 @@ log = logging.getLogger(__name__)
 
 STATE_FILE = "state.pt"
 PREDICTIONS_FILE = "train_predictions.parquet"
+LOCK_FILE = ".lock"
+
+
+@contextlib.contextmanager
+def checkpoint_lock(checkpoint_dir: Path) -> Iterator[None]:
+    """Hold the run's checkpoint folder alone for as long as the loop trains.
+
+    A requeued SLURM job can start while the process it replaces is still writing its SIGTERM checkpoint (the job
+    script's shell dies first, and some process trackers then lose the orphan). Two processes resuming, writing and
+    pruning one folder would mix two runs into one result; the second waits here until the first has exited.
+    """
+    checkpoint_dir.mkdir(parents=True, exist_ok=True)
+    with open(checkpoint_dir / LOCK_FILE, "a") as handle:
+        try:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                log.warning("another process is training into %s; waiting for it to exit", checkpoint_dir)
+                fcntl.flock(handle, fcntl.LOCK_EX)
+        except OSError as err:
+            if err.errno not in (errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS):
+                raise
+            # a file system without flock (some NFS mounts): train unguarded, as before, and say so
+            log.warning("cannot lock %s (%s); two jobs of one run must not overlap", checkpoint_dir, err)
+        yield
 
 
 def rng_state() -> dict:

@@ -114,6 +114,7 @@ def train_stage(args: StageArguments) -> dict:
     from nlirobust.modeling import load_classifier
     from nlirobust.overlap import apply_leakage, scored_set_name
     from nlirobust.runinfo import hardware_facts
+    from nlirobust.training.checkpoints import checkpoint_lock
     from nlirobust.training.trainer import NLITrainer
 
     if args.learning_rate_from:
@@ -194,40 +195,42 @@ def train_stage(args: StageArguments) -> dict:
         record_train_predictions=args.record_train_predictions,
         mistake_record=args.mistake_record,
     )
-    start = time.perf_counter()
-    result = trainer.train()
-    wall = time.perf_counter() - start
+    # one process per run at a time: a requeued job waits for the one it replaces (see checkpoint_lock)
+    with checkpoint_lock(Path(args.checkpoint_dir)):
+        start = time.perf_counter()
+        result = trainer.train()
+        wall = time.perf_counter() - start
 
-    record = trainer.record
-    if args.record_train_predictions:
-        from nlirobust.data.io import write_parquet
+        record = trainer.record
+        if args.record_train_predictions:
+            from nlirobust.data.io import write_parquet
 
-        write_parquet(pd.concat(record.train_predictions, ignore_index=True), out / "train_predictions.parquet")
-    with atomic_path(out / "train_log.csv") as tmp:
-        pd.DataFrame(record.step_log).to_csv(tmp, index=False)
-    with atomic_path(out / "epoch_log.csv") as tmp:
-        pd.DataFrame(record.epoch_log).to_csv(tmp, index=False)
+            write_parquet(pd.concat(record.train_predictions, ignore_index=True), out / "train_predictions.parquet")
+        with atomic_path(out / "train_log.csv") as tmp:
+            pd.DataFrame(record.step_log).to_csv(tmp, index=False)
+        with atomic_path(out / "epoch_log.csv") as tmp:
+            pd.DataFrame(record.epoch_log).to_csv(tmp, index=False)
 
-    model_dir = out / "model"
-    tmp_dir = out / ".model.tmp"
-    shutil.rmtree(tmp_dir, ignore_errors=True)
-    trainer.model.save_pretrained(tmp_dir)
-    tokenizer.save_pretrained(tmp_dir)
-    shutil.rmtree(model_dir, ignore_errors=True)
-    tmp_dir.rename(model_dir)
+        model_dir = out / "model"
+        tmp_dir = out / ".model.tmp"
+        shutil.rmtree(tmp_dir, ignore_errors=True)
+        trainer.model.save_pretrained(tmp_dir)
+        tokenizer.save_pretrained(tmp_dir)
+        shutil.rmtree(model_dir, ignore_errors=True)
+        tmp_dir.rename(model_dir)
 
-    facts = {
-        "arguments": dataclasses.asdict(args),
-        "learning_rate_used": args.learning_rate,
-        "train_examples": len(train_pairs),
-        "overlap": overlap,
-        "global_steps": result.global_step,
-        "train_loss": result.training_loss,
-        "wall_seconds": wall,
-        "final_epoch": record.epoch_log[-1],
-        "hardware": hardware_facts(),
-    }
-    write_json(facts, out / "run.json")
-    if not args.keep_checkpoints:
-        shutil.rmtree(args.checkpoint_dir, ignore_errors=True)
+        facts = {
+            "arguments": dataclasses.asdict(args),
+            "learning_rate_used": args.learning_rate,
+            "train_examples": len(train_pairs),
+            "overlap": overlap,
+            "global_steps": result.global_step,
+            "train_loss": result.training_loss,
+            "wall_seconds": wall,
+            "final_epoch": record.epoch_log[-1],
+            "hardware": hardware_facts(),
+        }
+        write_json(facts, out / "run.json")
+        if not args.keep_checkpoints:
+            shutil.rmtree(args.checkpoint_dir, ignore_errors=True)
     return facts
