@@ -36,12 +36,16 @@ DYNAMICS_TABLES: tuple[str, ...] = ("regions",)
 
 # Settings of `training:` that change how fast a job runs or what it logs, never what it computes: changing one
 # must not retrain anything (rules pass them untracked) and must not void a checkpoint (the fingerprint skips them).
+# (The GPU-only ones may round differently in the last bits, as any other kernel choice does: the same computation.)
 SPEED_ONLY_SETTINGS: tuple[str, ...] = (
     "eval_batch_size",
     "logging_steps",
     "report_to",
     "tokenization_cache",
     "threads",
+    "cuda_graphs",
+    "fused_optimizer",
+    "pad_to_multiple_of",
 )
 
 

@@ -46,22 +46,27 @@ def predict_dataset(
     model.eval()
     # Length-sorted batches pad far less; results are put back in the dataset's order below.
     order = np.argsort([len(ids) for ids in dataset["input_ids"]], kind="stable")
-    loader = DataLoader(dataset.select(order), batch_size=batch_size, shuffle=False, collate_fn=collator)
+    cuda = torch.device(device).type == "cuda"
+    loader = DataLoader(
+        dataset.select(order), batch_size=batch_size, shuffle=False, collate_fn=collator, pin_memory=cuda
+    )
     probs, losses = [], []
     start = time.perf_counter()
     with torch.inference_mode(), autocast(device, bf16):
         for batch in tqdm(loader, desc=desc, leave=False, mininterval=1 if sys.stderr.isatty() else 30):
             failpoint(f"predict_batch:{desc}")
-            batch = {k: v.to(device) for k, v in batch.items() if k != "example_index"}
+            batch = {k: v.to(device, non_blocking=True) for k, v in batch.items() if k != "example_index"}
             labels = batch.pop("labels")
             logits = model(**batch).logits.float()
-            losses.append(torch.nn.functional.cross_entropy(logits, labels, reduction="none").cpu())
-            probs.append(torch.softmax(logits, dim=-1).cpu())
+            # kept on the device until the end: a copy per batch would make the host wait for every batch
+            losses.append(torch.nn.functional.cross_entropy(logits, labels, reduction="none"))
+            probs.append(torch.softmax(logits, dim=-1))
+        all_probs, all_losses = torch.cat(probs).cpu().numpy(), torch.cat(losses).cpu().numpy()
     seconds = time.perf_counter() - start
     model.train(was_training)
     restore = np.empty_like(order)
     restore[order] = np.arange(len(order))
-    return PredictionPass(torch.cat(probs).numpy()[restore], torch.cat(losses).numpy()[restore], seconds)
+    return PredictionPass(all_probs[restore], all_losses[restore], seconds)
 
 
 def prediction_frame(pairs: pd.DataFrame, result: PredictionPass) -> pd.DataFrame:

@@ -164,7 +164,15 @@ def test_speed_and_logging_settings_do_not_void_a_checkpoint(
     caplog.set_level("INFO")
     train_stage(
         stage_args(
-            tiny_model, small_data, tmp_path, eval_batch_size=17, threads=2, tokenization_cache=str(tmp_path / "tc")
+            tiny_model,
+            small_data,
+            tmp_path,
+            eval_batch_size=17,
+            threads=2,
+            tokenization_cache=str(tmp_path / "tc"),
+            cuda_graphs=False,
+            fused_optimizer=False,
+            pad_to_multiple_of=8,
         )
     )
     assert "resumed from" in caplog.text

@@ -315,6 +315,9 @@ def test_speed_and_logging_settings_retrain_nothing_but_result_settings_do(demo_
         logging_steps=base["training"]["logging_steps"] + 7,
         tokenization_cache="resources/other_cache",
         threads=2,
+        cuda_graphs=not base["training"].get("cuda_graphs", True),
+        fused_optimizer=not base["training"].get("fused_optimizer", True),
+        pad_to_multiple_of=8,
     )
     assert not TRAINING_JOBS & set(cosmetic), cosmetic
     assert not {"llm_predictions", "hidden_state_map", "attack_baseline"} & set(cosmetic), cosmetic

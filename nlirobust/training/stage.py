@@ -55,6 +55,13 @@ class StageArguments:
     )
     bf16: bool = field(default=False, metadata={"help": "bf16 autocast on GPU (ignored on CPU)"})
     tf32: bool = field(default=True, metadata={"help": "TF32 matmuls on Ampere+ GPUs (ignored on CPU)"})
+    cuda_graphs: bool = field(
+        default=True, metadata={"help": "replay forward and backward from CUDA graphs (GPU only; ignored on CPU)"}
+    )
+    fused_optimizer: bool = field(default=True, metadata={"help": "one-kernel AdamW (GPU only; ignored on CPU)"})
+    pad_to_multiple_of: int = field(
+        default=16, metadata={"help": "pad batch lengths up to a multiple: few shapes for CUDA graphs (GPU only)"}
+    )
     tokenization_cache: str | None = field(
         default=None, metadata={"help": "directory: tokenise each data set once per tokenizer, reuse it after"}
     )
@@ -186,7 +193,8 @@ def train_stage(args: StageArguments) -> dict:
         args=training_args,
         train_dataset=train_dataset,
         eval_dataset=eval_dataset,
-        data_collator=DataCollatorWithPadding(tokenizer),
+        # on a GPU, lengths padded up to a multiple: few batch shapes, each captured once as a CUDA graph
+        data_collator=DataCollatorWithPadding(tokenizer, pad_to_multiple_of=args.pad_to_multiple_of if cuda else None),
         processing_class=tokenizer,
         train_ids=train_pairs["id"].astype(str).to_numpy(),
         checkpoint_dir=args.checkpoint_dir,
@@ -194,6 +202,8 @@ def train_stage(args: StageArguments) -> dict:
         eval_batch_size=args.eval_batch_size,
         record_train_predictions=args.record_train_predictions,
         mistake_record=args.mistake_record,
+        cuda_graphs=args.cuda_graphs,
+        fused_optimizer=args.fused_optimizer,
     )
     # one process per run at a time: a requeued job waits for the one it replaces (see checkpoint_lock)
     with checkpoint_lock(Path(args.checkpoint_dir)):

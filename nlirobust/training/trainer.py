@@ -30,6 +30,7 @@ from transformers.trainer_utils import TrainOutput
 from nlirobust.failpoints import failpoint
 from nlirobust.predict import autocast, predict_dataset
 from nlirobust.training.checkpoints import load_newest_checkpoint, rng_state, save_checkpoint, set_rng_state
+from nlirobust.training.cuda_graphs import GraphedTrainingStep
 from nlirobust.training.mistake_record import mistake_record as mistake_record_of
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,8 @@ class NLITrainer(Trainer):
 
     Extra arguments: `train_ids`/`train_labels` (to label the per-epoch training predictions), `eval_batch_size`,
     `checkpoint_dir` (epoch checkpoints; resumed from if present and `fingerprint` matches), `fingerprint`
-    (what makes a checkpoint belong to this run), `record_train_predictions`.
+    (what makes a checkpoint belong to this run), `record_train_predictions`; on a GPU only, `cuda_graphs`
+    (forward and backward replayed from CUDA graphs, see cuda_graphs.py) and `fused_optimizer` (one-kernel AdamW).
     """
 
     def __init__(
@@ -62,6 +64,8 @@ class NLITrainer(Trainer):
         record_train_predictions: bool = True,
         mistake_record: str = "eval_pass",
         keep_checkpoints: int = 2,
+        cuda_graphs: bool = False,
+        fused_optimizer: bool = False,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
@@ -77,6 +81,9 @@ class NLITrainer(Trainer):
         if record_train_predictions:
             self.train_dataset = self.mistake_record.prepare(self.train_dataset)
         self.keep_checkpoints = keep_checkpoints
+        self.cuda_graphs = cuda_graphs
+        self.fused_optimizer = fused_optimizer
+        self.graphed_step: GraphedTrainingStep | None = None
         self.record = LoopRecord()
         self._stop_requested = False
 
@@ -170,6 +177,8 @@ class NLITrainer(Trainer):
             lr=self.args.learning_rate,
             betas=(self.args.adam_beta1, self.args.adam_beta2),
             eps=self.args.adam_epsilon,
+            # on a GPU, one kernel for the whole update instead of a few per parameter group (same state dict)
+            fused=True if self.fused_optimizer and self.args.device.type == "cuda" else None,
         )
         scheduler = get_linear_schedule_with_warmup(
             optimizer, self.args.get_warmup_steps(num_training_steps), num_training_steps
@@ -216,6 +225,12 @@ class NLITrainer(Trainer):
         )
         start_time = time.perf_counter()
         step_lr = scheduler.get_last_lr()[0]
+        graphed = self.cuda_graphs and device.type == "cuda"
+        if graphed:
+            self.graphed_step = GraphedTrainingStep(model, self.compute_loss, bool(args.bf16))
+        # the epoch's loss is summed on the device (float64, the same sums as Python floats on a CPU) and read
+        # only at logging steps and epoch ends: a read every step would make the host wait for the GPU
+        loss_sum = torch.tensor(epoch_loss_sum, dtype=torch.float64, device=device)
         model.train()
         try:
             for epoch in range(start_epoch, num_epochs):
@@ -227,20 +242,25 @@ class NLITrainer(Trainer):
                     batch = {k: v.to(device, non_blocking=True) for k, v in batch.items()}
                     bookkeeping = {"example_index": batch.pop("example_index")} if "example_index" in batch else {}
                     step_lr = scheduler.get_last_lr()[0]  # the rate this step uses
-                    with autocast(device, args.bf16):
-                        loss, outputs = self.compute_loss(model, batch, return_outputs=True)
+                    if graphed:
+                        loss, logits = self.graphed_step(batch)
+                    else:
+                        with autocast(device, args.bf16):
+                            loss, outputs = self.compute_loss(model, batch, return_outputs=True)
+                        logits = outputs.logits
+                        loss.backward()
                     if self.record_train_predictions:
-                        self.mistake_record.observe(bookkeeping, outputs.logits)
-                    loss.backward()
+                        self.mistake_record.observe(bookkeeping, logits)
                     grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), args.max_grad_norm)
                     optimizer.step()
                     scheduler.step()
-                    optimizer.zero_grad(set_to_none=True)
+                    # graphs accumulate into the same gradient tensors every step: zero them, keep them
+                    optimizer.zero_grad(set_to_none=not graphed)
                     global_step += 1
                     failpoint("train_step")
-                    loss_value = loss.item()
-                    epoch_loss_sum += loss_value
+                    loss_sum += loss.detach().double()
                     if global_step % args.logging_steps == 0 or step_in_epoch + 1 == steps_per_epoch:
+                        loss_value = loss.item()
                         row = {
                             "step": global_step,
                             "epoch": epoch + (step_in_epoch + 1) / steps_per_epoch,
@@ -250,16 +270,17 @@ class NLITrainer(Trainer):
                         }
                         self.record.step_log.append(row)
                         self._report(global_step, row)
+                        progress.set_postfix(epoch=epoch + 1, loss=f"{loss_value:.3f}", refresh=False)
                     progress.update(1)
-                    progress.set_postfix(epoch=epoch + 1, loss=f"{loss_value:.3f}", refresh=False)
                     if self._stop_requested and step_in_epoch + 1 < steps_per_epoch:
                         path = self._save_loop_checkpoint(
-                            epoch, step_in_epoch + 1, global_step, optimizer, scheduler, epoch_loss_sum
+                            epoch, step_in_epoch + 1, global_step, optimizer, scheduler, float(loss_sum)
                         )
                         log.warning("stopped at step %d; checkpoint %s", global_step, path)
                         raise SystemExit(143)
                 skip_steps = 0
                 train_seconds = time.perf_counter() - epoch_start
+                epoch_loss_sum = float(loss_sum)
                 self._end_of_epoch(
                     epoch,
                     global_step,
@@ -268,7 +289,7 @@ class NLITrainer(Trainer):
                     step_lr,
                 )
                 self._save_loop_checkpoint(epoch, steps_per_epoch, global_step, optimizer, scheduler, epoch_loss_sum)
-                epoch_loss_sum = 0.0
+                loss_sum.zero_()
                 if self._stop_requested and epoch + 1 < num_epochs:
                     log.warning("stopped after epoch %d", epoch + 1)
                     raise SystemExit(143)
