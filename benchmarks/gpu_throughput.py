@@ -15,7 +15,7 @@ embedded generator, bf16. Prints Markdown and writes JSON as each part finishes 
    the slower three on --baseline-pairs pairs, one run each (their rates do not depend on the count);
    and evaluation pairs/s at batch 256 over the training pairs.
 2. validation accuracy of the tiny embedded model (a learnable task) trained through `train_stage` with the switches
-   on and off, two seeds each: the switches must not change accuracy beyond seed noise.
+   on and off, three seeds each: the switches must not change accuracy beyond seed noise.
 3. a GPU run killed (SIGKILL, mid-epoch) and resumed: its final accuracy against the same run uninterrupted.
 """
 
@@ -158,7 +158,7 @@ def stage_args(work: Path, name: str, seed: int, switches: bool, epochs: int):
         output_dir=str(work / name),
         checkpoint_dir=str(work / f"{name}_ckpt"),
         seed=seed,
-        learning_rate=1.5e-3,
+        learning_rate=1e-3,  # the demo's rate (1.5e-3 collapses some seeds of the tiny model, with or without graphs)
         epochs=epochs,
         batch_size=32,
         eval_batch_size=256,
@@ -178,14 +178,14 @@ def accuracy(work: Path, data, args, results: dict, out: Path) -> None:
     train_pairs = data[0]
     rows = []
     for switches in (True, False):
-        for seed in (1, 2):
+        for seed in (1, 2, 3):
             facts = train_stage(stage_args(work, f"acc_{switches}_{seed}", seed, switches, args.epochs))
             rows.append({"switches": "on" if switches else "off (eager)", "seed": seed,
                          "validation accuracy": round(facts["final_epoch"]["eval_accuracy"], 4),
                          "train pairs/s": round(facts["final_epoch"]["examples_per_second"])})  # fmt: skip
     results["accuracy"] = rows
     save(results, out)
-    print("\n## Tiny embedded model, 2 seeds, switches on and off\n\n" + pd.DataFrame(rows).to_markdown(index=False))
+    print("\n## Tiny embedded model, 3 seeds, switches on and off\n\n" + pd.DataFrame(rows).to_markdown(index=False))
 
     # killed mid-epoch (SIGKILL after 1.5 epochs of steps), then resumed, in fresh processes as a requeued job runs
     steps = -(-len(train_pairs) // 32)
