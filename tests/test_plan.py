@@ -6,7 +6,7 @@ Each plan is made in an empty directory, so what a run left in the repository ca
 import re
 
 import pytest
-from workflow_helpers import REPO, SNAKEMAKE, planned_jobs, run_snakemake, write_config
+from workflow_helpers import REPO, SNAKEMAKE, planned_jobs, planned_submissions, run_snakemake, write_config
 
 
 def test_paper_config_plans_four_recipes_with_shared_first_stages(tmp_path):
@@ -204,6 +204,41 @@ def test_slurm_profile_plans_the_paper_grid_without_slurm(tmp_path):
     assert jobs["train_stage"] == 4
     assert jobs["final_tune"] == 8
     assert "gpu=1, gpu_model=a100" in out
+
+
+def test_paper_grid_goes_to_slurm_in_at_most_300_gpu_submissions_one_model_each(tmp_path):
+    """4 recipes x 5 seeds x 3 learning rates, every study: the profile's groups bundle what follows each model."""
+    import yaml
+
+    grid = yaml.safe_load((REPO / "config/config.yaml").read_text())
+    grid |= {"seeds": [1, 2, 3, 4, 5], "learning_rates": [5e-5, 3e-5, 2e-5]}
+    (tmp_path / "grid.yaml").write_text(yaml.safe_dump(grid))
+    profile = (REPO / "profiles/slurm/config.yaml").read_text()
+    ungrouped = tmp_path / "ungrouped"
+    ungrouped.mkdir()
+    without_groups = re.sub(r"\ngroups:.*?\nset-resource-scopes:\n  - gpu=local\n", "\n", profile, flags=re.S)
+    (ungrouped / "config.yaml").write_text(without_groups)
+
+    def plan(profile_dir) -> list[dict]:
+        out = run_snakemake("-n", "--profile", str(profile_dir), "--configfile", str(tmp_path / "grid.yaml"),
+                            workdir=tmp_path).stdout  # fmt: skip
+        return planned_submissions(out)
+
+    grouped, alone = plan(REPO / "profiles/slurm"), plan(ungrouped)
+    gpu, gpu_alone = [s for s in grouped if s["gpu"]], [s for s in alone if s["gpu"]]
+    assert len(gpu) <= 300
+    assert len(gpu_alone) == 512  # the README says both numbers
+    assert len(gpu) == 227
+    # the same GPU jobs, only fewer submissions
+    assert sorted(r for s in gpu for r in s["rules"]) == sorted(r for s in gpu_alone for r in s["rules"])
+    for submission in gpu:
+        if submission["group"] and submission["group"].startswith("evaluate_"):
+            models = {re.search(r"model=([^,]+)", w)[1] for w in submission["wildcards"]}
+            assert models == {submission["group"].removeprefix("evaluate_")}, submission
+        if submission["group"] and submission["group"].startswith("tune_"):
+            runs = {tuple(re.findall(r"(?:^|, )(?:recipe|seed|lr)=([^,]+)", w)) for w in submission["wildcards"]}
+            assert len(runs) == 1, submission  # one initial model's final tunes
+            assert len(submission["rules"]) == 2  # configured and from_schedule final rates (config.yaml)
 
 
 def test_bare_profile_name_works_after_the_install_step(tmp_path):

@@ -33,7 +33,8 @@ def test_other_collators_keep_their_own_batches_and_give_the_same_predictions(ti
     model, tokenizer = load_classifier(tiny_model)
     dataset = encode_pairs(pd.read_parquet(small_data["snli_validation"]), tokenizer, 64)
     collator = DataCollatorWithPadding(tokenizer)
-    assert padded_batches(dataset, np.arange(len(dataset)), 8, DataCollatorWithPadding(tokenizer, max_length=64)) is None
+    fixed_length = DataCollatorWithPadding(tokenizer, max_length=64)
+    assert padded_batches(dataset, np.arange(len(dataset)), 8, fixed_length) is None
 
     def plain(features):  # any other callable: used as it is
         return collator(features)

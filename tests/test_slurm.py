@@ -17,9 +17,14 @@ from workflow_helpers import REPO, run_snakemake, write_config
 
 pytestmark = pytest.mark.workflow
 
-GPU_RULES = ("train_stage", "evaluate_model", "llm_predictions")
-# the initial tables, and the LLM's answers (its job's memory comes from analysis.llm.mem_mb: the node has ~18 GB)
-TARGETS = ("results/tables/initial_accuracy.md", "results/analysis/llm/snli/test.parquet")
+GPU_RULES = ("train_stage", "evaluate_model", "hidden_state_map", "llm_predictions")
+# the initial tables, a hidden-state map (in its model's group job with the evaluation), and the LLM's answers (its
+# job's memory comes from analysis.llm.mem_mb: the node has ~18 GB)
+TARGETS = (
+    "results/tables/initial_accuracy.md",
+    "results/analysis/snli/seed1/lr0.0015/snli/test/projection.parquet",
+    "results/analysis/llm/snli/test.parquet",
+)
 TINY = {
     "seed": 0,
     "sizes": {
@@ -91,20 +96,50 @@ def cluster_and_local_runs(slurm_env, tmp_path_factory):
     return runs
 
 
+RULES = sorted(
+    {name for smk in (REPO / "rules").glob("*.smk") for name in re.findall(r"^rule (\w+):", smk.read_text(), re.M)},
+    key=len,
+    reverse=True,
+)
+
+
+def rules_of(comment: str) -> list[str]:
+    """The rules a submission ran: `rule_<rule>_wildcards_..` for one job, `rule_<group id>_<rule>_<rule>..` for a
+    group job (the profile's group ids end in a model id or a learning rate: `..lr0.0015_<rules>`)."""
+    single = re.match(r"rule_([a-z_]+?)(?:_wildcards|$)", comment)
+    if single and single[1] in RULES:
+        return [single[1]]
+    tail = re.sub(r"^.*?lr[^_]+_", "", comment)
+    found = []
+    for rule in RULES:  # longest names first, so that a rule's name inside another's is not counted twice
+        if rule in tail:
+            found.append(rule)
+            tail = tail.replace(rule, "")
+    return found
+
+
 def test_gpu_rules_ran_as_slurm_jobs_that_asked_for_a_gpu(cluster_and_local_runs, slurm_env):
     _, log = cluster_and_local_runs["slurm"]
     submitted = re.findall(r"sbatch call: (sbatch .*)", log)
-    by_rule = {re.search(r"--comment rule_([a-z_]+?)(?:_wildcards|\s)", call)[1]: call for call in submitted}
+    by_rule = {}
+    for call in submitted:
+        for rule in rules_of(re.search(r"--comment '?([^\s']+)", call)[1]):
+            by_rule.setdefault(rule, []).append(call)
     assert set(GPU_RULES) <= set(by_rule)
-    for rule, call in by_rule.items():
-        asks_gpu = bool(re.search(r"--gpus[= ]\S+|--gres[= ]\S*gpu", call))
-        assert asks_gpu == (rule in GPU_RULES), f"{rule}: {call}"
+    for rule, calls in by_rule.items():
+        for call in calls:
+            asks_gpu = bool(re.search(r"--gpus[= ]\S+|--gres[= ]\S*gpu", call))
+            assert asks_gpu == (rule in GPU_RULES), f"{rule}: {call}"
+    # the model's evaluation and its hidden-state map went as one group job that asked for one GPU, not two
+    (group,) = [call for call in submitted if "rule_evaluate_snli/" in call]
+    assert "evaluate_model" in group and "hidden_state_map" in group
+    assert re.search(r"--gpus[= ]1\b", group), group
     assert "initial_tables" not in by_rule
     assert "localrule initial_tables" in log  # tables run on the login node
     # and the cluster agrees: those jobs exist there and were given a GPU
     jobs = jobs_by_comment(slurm_env)
     for rule in GPU_RULES:
-        tres = [t for comment, t in jobs.items() if comment.startswith(f"rule_{rule}")]
+        tres = [t for comment, t in jobs.items() if rule in comment]
         assert tres, (rule, tres)
         assert all("gpu:1" in t for t in tres), (rule, tres)
 

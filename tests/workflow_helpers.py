@@ -31,6 +31,28 @@ def run_snakemake(
     return result
 
 
+def planned_submissions(output: str) -> list[dict]:
+    """What a cluster dry run would submit: one entry per job or group job, with its rules, its wildcards and
+    whether it asks for a GPU (localrules run on the login node and are left out)."""
+    submissions = []
+    for block in re.split(r"^\[[^\]\n]*\] ?", output, flags=re.M)[1:]:  # a top-level job starts at column 0
+        first = block.lstrip().splitlines()[0]
+        if first.startswith("localrule "):
+            continue
+        group = re.match(r"Group job (\S+)", first)
+        if not group and not first.startswith("rule "):
+            continue
+        submissions.append(
+            {
+                "group": group[1] if group else None,
+                "rules": re.findall(r"^\s*rule (\w+):", block, re.M),
+                "wildcards": re.findall(r"^\s*wildcards: ([^\n]*)", block, re.M),
+                "gpu": bool(re.search(r"^\s*resources: [^\n]*\bgpu=1\b", block, re.M)),
+            }
+        )
+    return submissions
+
+
 def planned_jobs(output: str) -> dict[str, int]:
     """Rule -> job count from the 'Job stats' table of a dry run."""
     counts = {}
