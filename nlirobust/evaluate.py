@@ -27,6 +27,7 @@ def evaluate_model(
     from nlirobust.data.io import write_json, write_parquet
     from nlirobust.encoding import encode_pairs
     from nlirobust.modeling import load_classifier
+    from nlirobust.names import TWO_WAY_DATASETS
     from nlirobust.predict import predict_dataset, prediction_frame, summary_metrics
 
     transformers.utils.logging.set_verbosity_error()
@@ -48,7 +49,7 @@ def evaluate_model(
             desc=name,
             bf16=bf16,
         )
-        frame = prediction_frame(pairs, result)
+        frame = prediction_frame(pairs, result, two_way=name.split("/")[0] in TWO_WAY_DATASETS)
         metrics = summary_metrics(frame) | {
             "model": str(model_dir),
             "data": str(path),

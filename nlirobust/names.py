@@ -6,7 +6,13 @@ SPLITS: dict[str, tuple[str, ...]] = {
     "mnli": ("train", "validation_matched", "validation_mismatched"),
     "breaking_nli": ("test",),
     "chaosnli": ("snli", "mnli_m"),
+    "hans": ("test",),
 }
+# Evaluation sets labelled two-way (entailment / non-entailment): a pair's label 1 means non-entailment there, and a
+# model's neutral and contradiction both count as non-entailment when it is scored (nlirobust/predict.py).
+TWO_WAY_DATASETS: tuple[str, ...] = ("hans",)
+# Data sets the workflow can run without (prepared only when `data:` names them).
+OPTIONAL_DATASETS: tuple[str, ...] = ("hans",)
 # Splits a data set may lack: prepared only when an evaluation set names them (MNLI without its mismatched part).
 OPTIONAL_SPLITS: dict[str, tuple[str, ...]] = {"mnli": ("validation_mismatched",)}
 # The validation split evaluated after every epoch of a stage trained on each data set.

@@ -124,18 +124,31 @@ def padded_batches(dataset, order: np.ndarray, batch_size: int, collator) -> Ite
     return batches()
 
 
-def prediction_frame(pairs: pd.DataFrame, result: PredictionPass) -> pd.DataFrame:
-    """The prediction schema for `pairs` (same order as the pass)."""
+def prediction_frame(pairs: pd.DataFrame, result: PredictionPass, two_way: bool = False) -> pd.DataFrame:
+    """The prediction schema for `pairs` (same order as the pass).
+
+    `two_way` (a set labelled entailment / non-entailment, names.TWO_WAY_DATASETS): `pred` is 0 where the model
+    answers entailment and 1 where it answers neutral or contradiction, and `loss` is the cross-entropy of that
+    two-way answer (-log p(entailment) or -log(p(neutral) + p(contradiction))), so that `gold == pred` and every
+    table built on it score the set as its authors do. The three probabilities stay as the model gave them.
+    """
     category = pairs["category"] if "category" in pairs.columns else pd.Series([None] * len(pairs))
+    pred = result.probs.argmax(axis=1).astype("int64")
+    loss = result.losses
+    if two_way:
+        pred = (pred != 0).astype("int64")
+        gold = pairs["label"].to_numpy()
+        answer = np.where(gold == 0, result.probs[:, 0], result.probs[:, 1] + result.probs[:, 2])
+        loss = -np.log(np.clip(answer, np.finfo(np.float32).tiny, None)).astype(np.float32)
     return pd.DataFrame(
         {
             "id": pairs["id"].astype(str).to_numpy(),
             "gold": pairs["label"].astype("int64").to_numpy(),
-            "pred": result.probs.argmax(axis=1).astype("int64"),
+            "pred": pred,
             "prob_e": result.probs[:, 0],
             "prob_n": result.probs[:, 1],
             "prob_c": result.probs[:, 2],
-            "loss": result.losses,
+            "loss": loss,
             "category": category.astype("string").to_numpy(),
         }
     )

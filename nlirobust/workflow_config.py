@@ -6,7 +6,7 @@ Snakemake. A ValueError's message starts with `config:` and names the key.
 
 from __future__ import annotations
 
-from nlirobust.names import AMBIGUITY_SELECTIONS, SPLITS, lr_name
+from nlirobust.names import AMBIGUITY_SELECTIONS, OPTIONAL_DATASETS, SPLITS, lr_name
 from nlirobust.run_paths import adversarial_id, final_id, run_id
 
 MODEL_KINDS: tuple[str, ...] = ("initial", "final", "adversarial")
@@ -27,6 +27,19 @@ def evaluation_sets(config: dict) -> list[str]:
     if config.get("analysis"):
         wanted += list(config["analysis"]["sets"])
     return sets + [s for s in dict.fromkeys(wanted) if s not in sets]
+
+
+def datasets(config: dict) -> list[str]:
+    """The data sets the workflow prepares: every required one, and optional ones (HANS) where `data:` names them.
+    An evaluation set of an optional data set that `data:` leaves out is refused."""
+    for evaluation_set in evaluation_sets(config):
+        dataset = evaluation_set.split("/")[0]
+        if dataset in OPTIONAL_DATASETS and dataset not in config["data"]:
+            raise ValueError(
+                f"config: evaluation.sets names {evaluation_set}, but data.{dataset} is not configured "
+                f"(give data.{dataset}: {{embedded: true}}, a url, a hub id or a path)"
+            )
+    return [dataset for dataset in SPLITS if dataset not in OPTIONAL_DATASETS or dataset in config["data"]]
 
 
 def in_distribution_sets(config: dict) -> list[str]:

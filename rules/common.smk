@@ -51,6 +51,7 @@ from nlirobust.run_paths import (
 from nlirobust.workflow_config import (
     analysis_kinds,
     attacks,
+    datasets,
     evaluation_sets,
     final_learning_rates,
     in_distribution_sets,
@@ -100,6 +101,7 @@ RECIPES = list(config["recipes"])
 SEEDS = [int(s) for s in config["seeds"]]
 LRS = learning_rates(config)
 EVAL_SETS = evaluation_sets(config)
+DATASETS = datasets(config)  # the prepared data sets: every required one, optional ones (HANS) if configured
 ADVERSARIAL = config.get("adversarial")
 ANALYSIS = config.get("analysis")
 LLM = (ANALYSIS or {}).get("llm")  # optional: without it the LLM rules are skipped
@@ -135,7 +137,7 @@ wildcard_constraints:
     recipe=RECIPE_PATTERN,
     seed=SEED_PATTERN,
     lr=LR_PATTERN,
-    dataset="|".join(SPLITS),
+    dataset="|".join(DATASETS),
     split="[a-z_]+",
     selection=SELECTION_PATTERN,
     final_lr=FINAL_LR_PATTERN,

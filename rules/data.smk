@@ -61,6 +61,7 @@ rule make_embedded_data:
         mnli=directory("resources/embedded/mnli"),
         breaking_nli=directory("resources/embedded/breaking_nli"),
         chaosnli=directory("resources/embedded/chaosnli"),
+        hans=directory("resources/embedded/hans"),
     log:
         "logs/data/make_embedded_data.log",
     conda:
@@ -93,7 +94,7 @@ rule build_embedded_model:
         "--max-length {params.max_length} --seed {params.seed} --model {params.options:q} > {log:q} 2>&1"
 
 
-for _dataset in SPLITS:
+for _dataset in DATASETS:
 
     rule:
         name:

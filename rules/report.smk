@@ -81,7 +81,7 @@ rule report:
         adversarial_figures=rules.adversarial_plots.output if ADVERSARIAL else [],
         accuracy_csv="results/tables/initial_accuracy.csv",
         baseline="results/baselines/hypothesis_only/snli_validation.json",
-        counts=[f"results/data/{dataset}/counts.json" for dataset in SPLITS],
+        counts=[f"results/data/{dataset}/counts.json" for dataset in DATASETS],
         overlap="results/data/overlap.md",
     output:
         "results/report.md",

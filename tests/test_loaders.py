@@ -307,3 +307,65 @@ def test_jsonl_with_a_byte_order_mark_reads_like_csv_with_one(tmp_path):
     path = tmp_path / "bom.jsonl"
     path.write_bytes(b"\xef\xbb\xbf" + json.dumps({"premise": "a", "hypothesis": "b", "label": 0}).encode() + b"\n")
     assert load_pairs_file(path, source="mine")["label"].tolist() == [0]
+
+
+# HANS heuristics_evaluation_set.txt: tab-separated, this header, `non-entailment` spelled with a hyphen, pairID
+# `ex<n>`; lines here are our own words in the real file's shape.
+HANS_HEADER = (
+    "gold_label\tsentence1_binary_parse\tsentence2_binary_parse\tsentence1_parse\tsentence2_parse\tsentence1\t"
+    "sentence2\tpairID\theuristic\tsubcase\ttemplate"
+)
+HANS_LINES = [
+    "non-entailment\t( ( The clerk ) ( ( saw ( the pilot ) ) . ) )\t( ( The pilot ) ( ( saw ( the clerk ) ) . ) )\t"
+    "(ROOT (S (NP (DT The) (NN clerk)) (VP (VBD saw) (NP (DT the) (NN pilot))) (. .)))\t"
+    "(ROOT (S (NP (DT The) (NN pilot)) (VP (VBD saw) (NP (DT the) (NN clerk))) (. .)))\t"
+    "The clerk saw the pilot .\tThe pilot saw the clerk .\tex0\tlexical_overlap\tln_subject_object_swap\ttemp1",
+    "entailment\t( a )\t( b )\t(ROOT a)\t(ROOT b)\tSince the clerk slept , the pilot ran .\tThe pilot ran .\tex1\t"
+    "constituent\tce_after_since_clause\ttemp50",
+]
+
+
+def test_hans_file_two_way_labels_heuristic_as_category(tmp_path):
+    from nlirobust.data.loaders import load_hans
+
+    path = tmp_path / "heuristics_evaluation_set.txt"
+    path.write_text("\n".join([HANS_HEADER, *HANS_LINES]) + "\n")
+    pairs = load_hans(path)
+    assert list(pairs.columns[: len(PAIR_COLUMNS)]) == list(PAIR_COLUMNS)
+    assert pairs["id"].tolist() == ["ex0", "ex1"]
+    assert pairs["label"].tolist() == [1, 0]  # non-entailment is 1 in a two-way set
+    assert pairs["category"].tolist() == ["lexical_overlap", "constituent"]
+    assert pairs["subcase"].tolist() == ["ln_subject_object_swap", "ce_after_since_clause"]
+    assert pairs["premise"][0] == "The clerk saw the pilot ."
+    # the folder a url download leaves (the file under its own name) prepares to hans/test
+    counts = prepare_dataset("hans", tmp_path, tmp_path / "out")
+    assert counts["test"]["pairs"] == 2
+    assert pd.read_parquet(tmp_path / "out/test.parquet")["label"].tolist() == [1, 0]
+
+
+def test_hans_bad_label_and_missing_field_name_the_line(tmp_path):
+    from nlirobust.data.loaders import load_hans
+
+    path = tmp_path / "hans.txt"
+    path.write_text("\n".join([HANS_HEADER, HANS_LINES[0], HANS_LINES[1].replace("entailment", "neutral", 1)]) + "\n")
+    with pytest.raises(DataFormatError, match=r"hans.txt:3: field 'gold_label': 'neutral' is not entailment"):
+        load_hans(path)
+    path.write_text("\n".join([HANS_HEADER.replace("\tsubcase", "\tcase"), HANS_LINES[0]]) + "\n")
+    with pytest.raises(DataFormatError, match="missing field.*subcase"):
+        load_hans(path)
+
+
+def test_embedded_hans_has_the_real_shape_and_balanced_heuristics(tmp_path):
+    from nlirobust.data.loaders import load_hans
+    from nlirobust.embedded.data import EmbeddedSizes, write_embedded_data
+
+    small = dict(snli_train=10, snli_validation=10, snli_test=10, mnli_train=10, mnli_validation=10, chaosnli=10)
+    paths = write_embedded_data(tmp_path, sizes=EmbeddedSizes(**small, breaking_nli_scale=0.01, hans=120))
+    path = paths["hans/heuristics_evaluation_set.txt"]
+    assert path.read_text().splitlines()[0] == HANS_HEADER
+    pairs = load_hans(path)
+    assert len(pairs) == 120
+    assert set(pairs["category"]) == {"lexical_overlap", "subsequence", "constituent"}
+    by = pairs.groupby("category")["label"].agg(["mean", "size"])
+    assert (by["mean"] == 0.5).all()  # entailed and not, half each, under every heuristic
+    assert (by["size"] == 40).all()

@@ -43,3 +43,17 @@ def test_other_collators_keep_their_own_batches_and_give_the_same_predictions(ti
     slow = predict_dataset(model, dataset, plain, 32, "cpu")
     np.testing.assert_array_equal(fast.probs, slow.probs)
     np.testing.assert_array_equal(fast.losses, slow.losses)
+
+
+def test_two_way_sets_count_neutral_and_contradiction_as_non_entailment():
+    from nlirobust.predict import PredictionPass, prediction_frame
+
+    pairs = pd.DataFrame({"id": ["a", "b", "c", "d"], "label": [0, 1, 1, 0], "category": ["x"] * 4})
+    probs = np.array([[0.6, 0.3, 0.1], [0.2, 0.5, 0.3], [0.1, 0.2, 0.7], [0.3, 0.5, 0.2]], dtype=np.float32)
+    result = PredictionPass(probs, np.zeros(4, dtype=np.float32), 0.0)
+    frame = prediction_frame(pairs, result, two_way=True)
+    assert frame["pred"].tolist() == [0, 1, 1, 1]  # entailment, neutral, contradiction, neutral
+    assert (frame["gold"] == frame["pred"]).tolist() == [True, True, True, False]
+    np.testing.assert_allclose(frame["loss"], -np.log([0.6, 0.8, 0.9, 0.3]), rtol=1e-6)
+    three_way = prediction_frame(pairs, result)
+    assert three_way["pred"].tolist() == [0, 1, 2, 1]

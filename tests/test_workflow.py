@@ -434,3 +434,19 @@ def test_recounting_the_overlap_table_retrains_nothing(demo_run):
     workdir, config, _ = demo_run
     out = run_snakemake("-n", "--configfile", str(config), "--forcerun", "data_overlap", workdir=workdir).stdout
     assert not TRAINING_JOBS & set(planned_jobs(out)), planned_jobs(out)
+
+
+def test_hans_is_scored_two_way_by_every_initial_model(demo_run):
+    import json
+
+    workdir = demo_run[0]
+    predictions = sorted((workdir / "results/predictions").glob("*/seed1/lr0.0015/hans/test.parquet"))
+    assert len(predictions) == len(RECIPES)
+    for path in predictions:
+        frame = pd.read_parquet(path)
+        three_way = frame[["prob_e", "prob_n", "prob_c"]].to_numpy().argmax(axis=1)
+        assert ((three_way != 0).astype(int) == frame["pred"]).all()  # neutral and contradiction: non-entailment
+        assert set(frame["gold"]) == {0, 1}
+        metrics = json.loads(path.with_suffix(".json").read_text())
+        assert metrics["accuracy"] == pytest.approx(float((frame["gold"] == frame["pred"]).mean()))
+    assert "hans/test" in (workdir / "results/tables/initial_accuracy.csv").read_text()

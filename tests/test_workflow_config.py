@@ -69,3 +69,15 @@ def test_training_sources_follow_the_selections(paper):
     paper["mistakes"]["selections"] = ["all_epochs", "snli_low_agreement"]
     paper["mistakes"]["low_agreement"] = {"source": "snli_train"}
     assert set(training_sources(paper)) == {"snli/train", "mnli/train"}
+
+
+def test_hans_is_optional_and_its_evaluation_set_needs_its_source(paper):
+    from nlirobust.workflow_config import datasets
+
+    assert "hans" in datasets(paper)
+    paper["data"].pop("hans")
+    paper["evaluation"]["sets"] = [s for s in paper["evaluation"]["sets"] if s != "hans/test"]
+    assert "hans" not in datasets(paper)
+    paper["evaluation"]["sets"].append("hans/test")
+    with pytest.raises(ValueError, match=r"config: evaluation.sets names hans/test, but data.hans is not configured"):
+        datasets(paper)

@@ -7,13 +7,20 @@ from pathlib import Path
 
 import pandas as pd
 
-from nlirobust.data.loaders import load_breaking_nli, load_chaosnli, load_hub_split, load_pairs_file
+from nlirobust.data.loaders import (
+    load_breaking_nli,
+    load_chaosnli,
+    load_hans,
+    load_hans_hub,
+    load_hub_split,
+    load_pairs_file,
+)
 from nlirobust.data.schema import DataFormatError
 from nlirobust.names import SPLITS
 
 log = logging.getLogger(__name__)
 
-_LOCAL_SUFFIXES = (".jsonl", ".json", ".csv", ".tsv", ".parquet")
+_LOCAL_SUFFIXES = (".jsonl", ".json", ".csv", ".tsv", ".parquet", ".txt")  # .txt: HANS's tab-separated file
 # File names (without suffix) each split may have in a folder: ours first, then the original distributions'.
 SPLIT_FILE_NAMES: dict[str, tuple[str, ...]] = {
     "train": ("train", "snli_1.0_train", "multinli_1.0_train"),
@@ -51,6 +58,10 @@ def load_split(dataset: str, split: str, raw: str | Path) -> pd.DataFrame:
     if dataset == "breaking_nli":
         path = raw if raw.is_file() else _find_file(raw, ["dataset"])
         return load_breaking_nli(path)
+    if dataset == "hans":  # one evaluation set: a file is fine
+        if (raw / "dataset_dict.json").exists():
+            return load_hans_hub(raw)
+        return load_hans(raw if raw.is_file() else _find_file(raw, ["heuristics_evaluation_set"]))
     if raw.is_file():  # one file cannot be several splits: scored on its own training data otherwise
         raise DataFormatError(
             f"{raw}: data.{dataset}.path is one file, but {dataset} needs {FOLDER_LAYOUT[dataset]}; give that "

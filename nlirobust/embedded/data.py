@@ -496,6 +496,57 @@ def chaosnli_rows(rng: random.Random, n: int, frames: dict[str, tuple[str, str]]
     return rows
 
 
+# A HANS-shaped set (the real file: heuristics_evaluation_set.txt): for each syntactic heuristic, subcases where it
+# leads to a wrong answer (non-entailed) and where it happens to be right (entailed). Our own words and templates.
+HANS_ACTORS = ["doctor", "artist", "student", "lawyer", "manager", "tourist", "author", "banker", "senator", "actor"]
+HANS_TRANSITIVE = ["saw", "helped", "called", "thanked", "followed", "admired", "paid", "recognized"]
+HANS_INTRANSITIVE = ["slept", "ran", "waited", "laughed", "left", "arrived", "danced", "shouted"]
+HANS_ADJECTIVES = ["quiet", "famous", "young", "busy", "clever", "nervous"]
+HANS_SUBCASES: dict[str, tuple[str, str, str, str]] = {
+    # subcase: (heuristic, gold_label, premise template, hypothesis template)
+    "ln_subject_object_swap": ("lexical_overlap", "non-entailment", "The {a} {t} the {b} .", "The {b} {t} the {a} ."),
+    "le_conjunction": ("lexical_overlap", "entailment", "The {a} and the {b} {t} the {c} .", "The {b} {t} the {c} ."),
+    "sn_PP_on_subject": ("subsequence", "non-entailment", "The {a} by the {b} {t} the {c} .", "The {b} {t} the {c} ."),
+    "se_adjective": ("subsequence", "entailment", "The {j} {a} {t} the {b} .", "The {a} {t} the {b} ."),
+    "cn_embedded_under_if": ("constituent", "non-entailment", "If the {a} {i} , the {b} {k} .", "The {a} {i} ."),
+    "ce_after_since_clause": ("constituent", "entailment", "Since the {a} {i} , the {b} {k} .", "The {b} {k} ."),
+}
+HANS_HEADER = (
+    "gold_label", "sentence1_binary_parse", "sentence2_binary_parse", "sentence1_parse", "sentence2_parse",
+    "sentence1", "sentence2", "pairID", "heuristic", "subcase", "template",
+)  # fmt: skip
+
+
+def hans_rows(rng: random.Random, n: int) -> list[dict]:
+    """`n` HANS-shaped pairs, spread evenly over the subcases (half entailed, half not), with the real fields."""
+
+    def parses(sentence: str) -> tuple[str, str]:
+        words = sentence.split()
+        return "( " + " ".join(words) + " )", "(ROOT (S " + " ".join(f"(X {w})" for w in words) + "))"
+
+    rows = []
+    subcases = list(HANS_SUBCASES)
+    for i in range(n):
+        subcase = subcases[i % len(subcases)]
+        heuristic, gold, premise, hypothesis = HANS_SUBCASES[subcase]
+        a, b, c = rng.sample(HANS_ACTORS, 3)
+        i1, i2 = rng.sample(HANS_INTRANSITIVE, 2)
+        slots = dict(a=a, b=b, c=c, t=rng.choice(HANS_TRANSITIVE), i=i1, k=i2, j=rng.choice(HANS_ADJECTIVES))
+        sentence1, sentence2 = premise.format(**slots), hypothesis.format(**slots)
+        (binary1, parse1), (binary2, parse2) = parses(sentence1), parses(sentence2)
+        rows.append(
+            dict(zip(HANS_HEADER, (gold, binary1, binary2, parse1, parse2, sentence1, sentence2, f"ex{i}", heuristic,
+                                   subcase, f"temp{subcases.index(subcase) + 1}"), strict=True))
+        )  # fmt: skip
+    return rows
+
+
+def _write_tsv(rows: list[dict], header: tuple[str, ...], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = ["\t".join(header)] + ["\t".join(str(row[field]) for field in header) for row in rows]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 @dataclass
 class EmbeddedSizes:
     """Pairs per generated split."""
@@ -507,6 +558,7 @@ class EmbeddedSizes:
     mnli_validation: int = 2000
     chaosnli: int = 600
     breaking_nli_scale: float = 1.0  # 1.0 = the real set's 8,193 pairs
+    hans: int = 1200  # the real evaluation set has 30,000
 
 
 def write_embedded_data(out_dir: str | Path, seed: int = 0, sizes: EmbeddedSizes | None = None) -> dict[str, Path]:
@@ -534,4 +586,8 @@ def write_embedded_data(out_dir: str | Path, seed: int = 0, sizes: EmbeddedSizes
         rng = random.Random(f"{seed}:{i}:{name}")
         paths[name] = out / name
         _write_jsonl(make_rows(rng), paths[name])
+    # HANS is tab-separated, like the real file
+    name = "hans/heuristics_evaluation_set.txt"
+    paths[name] = out / name
+    _write_tsv(hans_rows(random.Random(f"{seed}:{name}"), sizes.hans), HANS_HEADER, paths[name])
     return paths
