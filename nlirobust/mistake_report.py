@@ -8,6 +8,8 @@ from pathlib import Path
 import pandas as pd
 
 from nlirobust import mistake_tables as mt
+from nlirobust.labels import LABEL_NAMES
+from nlirobust.names import TWO_WAY_DATASETS, TWO_WAY_LABEL_NAMES
 from nlirobust.run_paths import parse_run
 from nlirobust.tables import (
     COLLAPSED_MARK,
@@ -24,36 +26,16 @@ def write_mistake_tables(
     out_dir: str | Path,
     recipes: list[str],
     combination_files: list[str | Path],
-    breaking_before: list[str | Path],
-    breaking_after: list[str | Path],
     metrics_before: list[str | Path],
     metrics_after: list[str | Path],
     final_run_files: list[str | Path],
-    initial_run_files: list[str | Path] = (),
 ) -> None:
-    """Tables 1-7 and the in-distribution table, each as `{name}.csv` (per seed) and `{name}.md` (rendered).
+    """Tables 3 and 4 and the in-distribution table, each as `{name}.csv` (per seed) and `{name}.md` (rendered).
 
-    `breaking_*`: Breaking NLI predictions of the initial / final models; `metrics_*`: their in-distribution
-    metrics JSON; `final_run_files`, `initial_run_files`: every final tuning's and initial run's run.json (a recipe
-    whose initial models kept Breaking NLI pairs in training, under leakage: report, is marked † in Tables 1, 2, 5-7).
+    `metrics_*`: the initial / final models' in-distribution metrics JSON; `final_run_files`: every final tuning's
+    run.json. Tables 1, 2 and 5-7 are per challenge set: write_challenge_tables.
     """
     out = Path(out_dir)
-    kept = breaking_pairs_kept(initial_run_files)
-    footnote = (
-        "\n† "
-        + ", ".join(f"{recipe}: trained on {n} Breaking NLI pair(s) (leakage: report)" for recipe, n in kept.items())
-        + "\n"
-        if kept
-        else ""
-    )
-
-    def marked(table: pd.DataFrame) -> pd.DataFrame:
-        """Recipes as columns or in a Recipe column: add † to those trained on Breaking NLI pairs."""
-        table = table.rename(columns={recipe: f"{recipe} †" for recipe in kept})
-        if "Recipe" in table.columns:
-            table["Recipe"] = table["Recipe"].map(lambda r: f"{r} †" if r in kept else r)
-        return table
-
     combinations = pd.concat(
         [pd.read_csv(path).assign(**parse_run(path).key()) for path in combination_files], ignore_index=True
     )
@@ -63,31 +45,6 @@ def write_mistake_tables(
         out,
         "table3_combinations",
     )
-
-    for by, before_name, after_name in (
-        ("category", "table1_categories", "table5_categories"),
-        ("label", "table2_labels", "table6_labels"),
-    ):
-        before = mt.breaking_mistakes_long(breaking_before, by)
-        after = mt.breaking_mistakes_long(breaking_after, by)
-        write_table(
-            before.drop(columns=["selection", "final_lr"]),
-            markdown_blocks(before, ["lr"], lambda p, by=by: marked(mt.mistakes_wide(p, recipes, by))) + footnote,
-            out,
-            before_name,
-        )
-        delta = mt.mistakes_delta_long(before, after)
-        write_table(
-            delta,
-            markdown_blocks(
-                delta.assign(final_lr=mt.final_lr_roles(delta)),
-                ["selection", "final_lr", "lr"],
-                lambda p, by=by: marked(mt.mistakes_delta_wide(p, recipes, by)),
-            )
-            + footnote,
-            out,
-            after_name,
-        )
 
     final_runs = []
     for path in final_run_files:
@@ -106,27 +63,6 @@ def write_mistake_tables(
     final_runs["overlap_dropped"] = [o.get("dropped", 0) for o in overlap]
     final_runs["overlap_kept"] = [o.get("kept_overlapping", 0) for o in overlap]
     write_table(final_runs, to_markdown(mt.learning_rates_wide(final_runs, recipes)), out, "table4_learning_rates")
-
-    before_files = {tuple(parse_run(p).key().values()): p for p in breaking_before}
-    after_files = {}
-    for path in breaking_after:
-        key = parse_run(path).key() | parse_run(path).final_key()
-        after_files[(key["recipe"], key["seed"], key["lr"], key["selection"], key["final_lr"])] = path
-    change = mt.accuracy_change_long(before_files, after_files)
-    write_table(
-        change,
-        "Improvement in points, every final-tuning choice side by side (mean over seeds):\n\n"
-        + to_markdown(mt.improvement_side_by_side(change, recipes))
-        + "\n"
-        + markdown_blocks(
-            change.assign(final_lr=mt.final_lr_roles(change)),
-            ["selection", "final_lr", "lr"],
-            lambda p: marked(mt.accuracy_change_wide(p, recipes)),
-        )
-        + footnote,
-        out,
-        "table7_accuracy",
-    )
 
     before_acc = accuracy_long(metrics_before)
     after_acc = accuracy_long(metrics_after)
@@ -160,13 +96,92 @@ def write_mistake_tables(
     )
 
 
-def breaking_pairs_kept(run_files: list[str | Path]) -> dict[str, int]:
-    """recipe -> the most Breaking NLI pairs one of its initial runs kept in training (leakage: report), its
+def write_challenge_tables(
+    out_dir: str | Path,
+    recipes: list[str],
+    evalset: str,
+    before_files: list[str | Path],
+    after_files: list[str | Path],
+    initial_run_files: list[str | Path] = (),
+) -> None:
+    """Tables 1, 2 and 5-7 of one challenge set (`evalset`, e.g. breaking_nli/test), each as CSV and Markdown.
+
+    `before_files` / `after_files`: the initial / final models' predictions on it; `initial_run_files`: every
+    initial run's run.json (a recipe whose initial models kept pairs of this set in training, under leakage: report,
+    is marked †). A two-way set (HANS) names its labels entailment / non-entailment.
+    """
+    out = Path(out_dir)
+    label_names = TWO_WAY_LABEL_NAMES if evalset.split("/")[0] in TWO_WAY_DATASETS else LABEL_NAMES
+    kept = pairs_kept_in_training(initial_run_files, evalset)
+    footnote = (
+        "\n† "
+        + ", ".join(f"{recipe}: trained on {n} pair(s) of {evalset} (leakage: report)" for recipe, n in kept.items())
+        + "\n"
+        if kept
+        else ""
+    )
+
+    def marked(table: pd.DataFrame) -> pd.DataFrame:
+        """Recipes as columns or in a Recipe column: add † to those trained on pairs of this set."""
+        table = table.rename(columns={recipe: f"{recipe} †" for recipe in kept})
+        if "Recipe" in table.columns:
+            table["Recipe"] = table["Recipe"].map(lambda r: f"{r} †" if r in kept else r)
+        return table
+
+    for by, before_name, after_name in (
+        ("category", "table1_categories", "table5_categories"),
+        ("label", "table2_labels", "table6_labels"),
+    ):
+        before = mt.challenge_mistakes_long(before_files, by, label_names)
+        after = mt.challenge_mistakes_long(after_files, by, label_names)
+        write_table(
+            before.drop(columns=["selection", "final_lr"]),
+            markdown_blocks(before, ["lr"], lambda p, by=by: marked(mt.mistakes_wide(p, recipes, by))) + footnote,
+            out,
+            before_name,
+        )
+        delta = mt.mistakes_delta_long(before, after)
+        write_table(
+            delta,
+            markdown_blocks(
+                delta.assign(final_lr=mt.final_lr_roles(delta)),
+                ["selection", "final_lr", "lr"],
+                lambda p, by=by: marked(mt.mistakes_delta_wide(p, recipes, by)),
+            )
+            + footnote,
+            out,
+            after_name,
+        )
+
+    before_by_run = {tuple(parse_run(p).key().values()): p for p in before_files}
+    after_by_run = {}
+    for path in after_files:
+        key = parse_run(path).key() | parse_run(path).final_key()
+        after_by_run[(key["recipe"], key["seed"], key["lr"], key["selection"], key["final_lr"])] = path
+    change = mt.accuracy_change_long(before_by_run, after_by_run)
+    write_table(
+        change,
+        "Improvement in points, every final-tuning choice side by side (mean over seeds):\n\n"
+        + to_markdown(mt.improvement_side_by_side(change, recipes))
+        + "\n"
+        + markdown_blocks(
+            change.assign(final_lr=mt.final_lr_roles(change)),
+            ["selection", "final_lr", "lr"],
+            lambda p: marked(mt.accuracy_change_wide(p, recipes)),
+        )
+        + footnote,
+        out,
+        "table7_accuracy",
+    )
+
+
+def pairs_kept_in_training(run_files: list[str | Path], evalset: str = "breaking_nli/test") -> dict[str, int]:
+    """recipe -> the most pairs of `evalset` one of its initial runs kept in training (leakage: report), its
     earlier stages included: snli_mnli starts from the snli model and inherits what that one trained on."""
     own: dict[str, int] = {}
     for path in run_files:
         overlap = json.loads(Path(path).read_text()).get("overlap", {})
-        pairs = overlap.get("by_set", {}).get("breaking_nli/test", 0) if overlap.get("kept_overlapping") else 0
+        pairs = overlap.get("by_set", {}).get(evalset, 0) if overlap.get("kept_overlapping") else 0
         recipe = parse_run(path).recipe
         own[recipe] = max(own.get(recipe, 0), pairs)
     kept = {}

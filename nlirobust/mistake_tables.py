@@ -43,14 +43,17 @@ def final_lr_roles(frame: pd.DataFrame) -> pd.Series:
     return pd.Series([role(r, f) for r, f in zip(frame["recipe"], frame["final_lr"], strict=True)], index=frame.index)
 
 
-def breaking_mistakes_long(prediction_files: list[str | Path], by: str) -> pd.DataFrame:
-    """Mistakes per run and group (`by` = 'category' or 'label'), with a Total row per run."""
+def challenge_mistakes_long(
+    prediction_files: list[str | Path], by: str, label_names: tuple[str, ...] = LABEL_NAMES
+) -> pd.DataFrame:
+    """Mistakes per run and group (`by` = 'category' or 'label'), with a Total row per run; `label_names` names
+    the gold labels (a two-way set's: entailment, non-entailment)."""
     rows = []
     for path in prediction_files:
         frame = pd.read_parquet(path)
         run = parse_run(path)
         key = run.key() | run.final_key()
-        group = frame["category"] if by == "category" else frame["gold"].map(dict(enumerate(LABEL_NAMES)))
+        group = frame["category"] if by == "category" else frame["gold"].map(dict(enumerate(label_names)))
         wrong = (frame["gold"] != frame["pred"]).groupby(group).sum()
         size = group.value_counts()
         for name in size.index:

@@ -11,6 +11,7 @@ SPLITS: dict[str, tuple[str, ...]] = {
 # Evaluation sets labelled two-way (entailment / non-entailment): a pair's label 1 means non-entailment there, and a
 # model's neutral and contradiction both count as non-entailment when it is scored (nlirobust/predict.py).
 TWO_WAY_DATASETS: tuple[str, ...] = ("hans",)
+TWO_WAY_LABEL_NAMES: tuple[str, ...] = ("entailment", "non-entailment")
 # Data sets the workflow can run without (prepared only when `data:` names them).
 OPTIONAL_DATASETS: tuple[str, ...] = ("hans",)
 # Splits a data set may lack: prepared only when an evaluation set names them (MNLI without its mismatched part).
@@ -25,15 +26,14 @@ DYNAMICS_SELECTIONS: tuple[str, ...] = ("hard_to_learn", "ambiguous_map", "forge
 AMBIGUITY_SELECTIONS: tuple[str, ...] = ("chaosnli_max50", "chaosnli_max60", "snli_low_agreement")
 
 # The tables each study writes (results/tables/<study>/<name>.csv and .md), as the rules and the report name them.
-MISTAKE_TABLES: tuple[str, ...] = (
+MISTAKE_TABLES: tuple[str, ...] = ("table3_combinations", "table4_learning_rates", "in_distribution")
+# ... and per challenge set (evaluation.challenge_sets), under results/tables/mistakes/<data set>/
+CHALLENGE_TABLES: tuple[str, ...] = (
     "table1_categories",
     "table2_labels",
-    "table3_combinations",
-    "table4_learning_rates",
     "table5_categories",
     "table6_labels",
     "table7_accuracy",
-    "in_distribution",
 )
 ADVERSARIAL_TABLES: tuple[str, ...] = ("attack_effect", "overall", "subset_metrics", "confusion", "error_flow")
 RUN_FACT_TABLES: tuple[str, ...] = ("runs", "hardware", "hyperparameters", "inference")

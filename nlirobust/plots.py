@@ -124,7 +124,7 @@ def epoch_overlap(combinations_long: pd.DataFrame, recipes: list[str], out: str 
             axes[1][col].scatter([i] * len(ys), ys, c=["black" if e in members else "#dddddd" for e in epochs], s=22)
         axes[1][col].set_yticks(range(len(epochs)), [f"epoch {e}" for e in epochs], fontsize=7)
         axes[1][col].set_xticks([])
-    axes[0][0].set_ylabel("examples wrong in exactly\nthese epochs (mean over seeds)", fontsize=8)
+    axes[0][0].set_ylabel("examples wrong in exactly\nthese epochs (mean over runs)", fontsize=8)
     _save(fig, out)
 
 
@@ -156,29 +156,35 @@ def error_flow_bars(flows_long: pd.DataFrame, out: str | Path) -> None:
 
 
 def learning_curves(steps: pd.DataFrame, epochs: pd.DataFrame, recipe: str, out: str | Path) -> None:
-    """Training loss per step (smoothed) and validation loss / accuracy per epoch, every seed and lr overlaid."""
-    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 3.6))
-    runs = steps[steps["recipe"] == recipe].groupby(["seed", "lr"], sort=True)
-    for k, ((seed, lr), part) in enumerate(runs):
+    """Training loss per step (smoothed, each seed a thin line) and validation loss / accuracy per epoch (mean and sd
+    over seeds), one colour a learning rate: readable with the paper grid's 5 seeds x 3 rates on one recipe."""
+    from matplotlib.lines import Line2D
+
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 3.6), constrained_layout=True)
+    recipe_steps = steps[steps["recipe"] == recipe]
+    recipe_epochs = epochs[epochs["recipe"] == recipe]
+    handles = []
+    for k, lr in enumerate(sorted(recipe_steps["lr"].unique())):
         colour = f"C{k % 10}"
-        smooth = part["loss"].rolling(max(1, len(part) // 20), min_periods=1).mean()
-        ax_loss.plot(part["epoch"], smooth, color=colour, lw=1, label=f"seed {seed}, lr {lr:g}: train")
-        per_epoch = epochs[(epochs["recipe"] == recipe) & (epochs["seed"] == seed) & (epochs["lr"] == lr)]
-        if "eval_loss" in per_epoch:
-            ax_loss.plot(
-                per_epoch["epoch"], per_epoch["eval_loss"], "o--", color=colour, label=f"seed {seed}: validation"
-            )
-            ax_acc.plot(
-                per_epoch["epoch"],
-                100 * per_epoch["eval_accuracy"],
-                "o-",
-                color=colour,
-                label=f"seed {seed}, lr {lr:g}",
-            )
+        runs = recipe_steps[recipe_steps["lr"] == lr].groupby("seed", sort=True)
+        for _, run in runs:
+            smooth = run["loss"].rolling(max(1, len(run) // 20), min_periods=1).mean()
+            ax_loss.plot(run["epoch"], smooth, color=colour, lw=0.8, alpha=0.45)
+        per_epoch = recipe_epochs[recipe_epochs["lr"] == lr]
+        if "eval_loss" in per_epoch and not per_epoch.empty:
+            stats = per_epoch.groupby("epoch")[["eval_loss", "eval_accuracy"]].agg(["mean", "std"]).fillna(0)
+            loss, acc = stats["eval_loss"], 100 * stats["eval_accuracy"]
+            ax_loss.errorbar(stats.index, loss["mean"], yerr=loss["std"], fmt="o--", color=colour, capsize=2, ms=4)
+            ax_acc.errorbar(stats.index, acc["mean"], yerr=acc["std"], fmt="o-", color=colour, capsize=2, ms=4)
+        handles.append(Line2D([], [], color=colour, marker="o", label=f"lr {lr:g} ({runs.ngroups} seed(s))"))
+    style = [
+        Line2D([], [], color="grey", lw=0.8, alpha=0.6, label="train loss, each seed (smoothed)"),
+        Line2D([], [], color="grey", marker="o", ls="--", label="validation, mean ± sd over seeds"),
+    ]
     ax_loss.set(xlabel="epoch (of the last stage)", ylabel="loss", title=f"{recipe}: loss")
     ax_acc.set(xlabel="epoch", ylabel="validation accuracy (%)", title=f"{recipe}: validation accuracy")
-    ax_loss.legend(fontsize=6)
-    ax_acc.legend(fontsize=6)
+    ax_loss.legend(handles=style, fontsize=7)
+    ax_acc.legend(handles=handles, fontsize=7)
     _save(fig, out)
 
 

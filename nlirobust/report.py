@@ -140,10 +140,29 @@ def tables_section(
         path = Path(path)
         caption = (captions / f"{prefix}{path.stem}.rst").read_text().strip()
         parts += [f"### {caption}", "", path.read_text().strip(), ""]
+    return parts + figure_lines(figures, captions, out)
+
+
+def figure_lines(figures: list[str | Path], captions: Path, out: Path) -> list[str]:
+    parts = []
     for path in figures:
         path = Path(path)
         caption = (captions / f"{path.stem}.rst").read_text().strip()
         parts += [f"![{caption}]({os.path.relpath(path, out.parent)})", "", f"*{caption}*", ""]
+    return parts
+
+
+def challenge_sections(tables: list[str | Path], captions: Path) -> list[str]:
+    """Tables 1, 2 and 5-7 of each challenge set (results/tables/mistakes/<data set>/), one subsection a set."""
+    parts = []
+    by_set: dict[str, list[Path]] = {}
+    for path in map(Path, tables):
+        by_set.setdefault(path.parent.name, []).append(path)
+    for name, paths in by_set.items():
+        parts += [f"### Challenge set: {name}", ""]
+        for path in paths:
+            caption = (captions / f"{path.stem}.rst").read_text().strip()
+            parts += [f"#### {caption}", "", path.read_text().strip(), ""]
     return parts
 
 
@@ -155,8 +174,9 @@ DYNAMICS_INTRO = (
     "`forgettable` can be chosen as final-tuning selections beside `all_epochs`."
 )
 MISTAKES_INTRO = (
-    "Which training examples each model kept getting wrong, its mistakes on the Breaking NLI challenge set, and "
-    "what one more short fine-tuning on a chosen set of examples changed. Negative deltas are fewer mistakes."
+    "Which training examples each model kept getting wrong, its mistakes on each challenge set (Breaking NLI, and "
+    "those in `evaluation.challenge_sets`), and what one more short fine-tuning on a chosen set of examples "
+    "changed. Negative deltas are fewer mistakes. The figures are Breaking NLI's."
 )
 ADVERSARIAL_INTRO = (
     "The `snli` model of each seed is the baseline. A balanced sample of SNLI validation pairs is attacked by masking "
@@ -227,6 +247,7 @@ def write_report(
     mistakes: list[str | Path] = (),
     figures: list[str | Path] = (),
     captions: str | Path = ".",
+    challenges: list[str | Path] = (),
     adversarial: list[str | Path] = (),
     adversarial_figures: list[str | Path] = (),
     analysis: dict | None = None,
@@ -271,7 +292,9 @@ def write_report(
         "",
     ]
     if mistakes:
-        parts += tables_section("Mistaken examples", MISTAKES_INTRO, mistakes, figures, Path(captions), Path(out))
+        parts += tables_section("Mistaken examples", MISTAKES_INTRO, mistakes, [], Path(captions), Path(out))
+        parts += challenge_sections(challenges, Path(captions))
+        parts += figure_lines(figures, Path(captions), Path(out))
     if dynamics:
         record = training.get("mistake_record", "eval_pass")
         intro = (

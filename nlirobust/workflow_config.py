@@ -17,11 +17,18 @@ def learning_rates(config: dict) -> list[str]:
     return [lr_name(lr) for lr in config["learning_rates"]]
 
 
+def challenge_sets(config: dict) -> list[str]:
+    """The sets of Tables 1, 2 and 5-7 (`evaluation.challenge_sets`): Breaking NLI first (the mistakes study is
+    built on it), then the others configured."""
+    configured = config["evaluation"].get("challenge_sets") or []
+    return ["breaking_nli/test"] + [s for s in configured if s != "breaking_nli/test"]
+
+
 def evaluation_sets(config: dict) -> list[str]:
-    """Every set each trained model is scored on: the configured ones, Breaking NLI (the mistakes study is built
-    on it), SNLI validation and test for the adversarial study, and the error analysis's sets."""
+    """Every set each trained model is scored on: the configured ones, the challenge sets, SNLI validation and
+    test for the adversarial study, and the error analysis's sets."""
     sets = list(config["evaluation"]["sets"])
-    wanted = ["breaking_nli/test"]
+    wanted = challenge_sets(config)
     if config.get("adversarial"):
         wanted += ["snli/validation", "snli/test"]
     if config.get("analysis"):
@@ -35,8 +42,16 @@ def datasets(config: dict) -> list[str]:
     for evaluation_set in evaluation_sets(config):
         dataset = evaluation_set.split("/")[0]
         if dataset in OPTIONAL_DATASETS and dataset not in config["data"]:
+            key = next(
+                (
+                    f"evaluation.{key}"
+                    for key in ("sets", "challenge_sets")
+                    if evaluation_set in config["evaluation"].get(key, [])
+                ),
+                "analysis.sets",
+            )
             raise ValueError(
-                f"config: evaluation.sets names {evaluation_set}, but data.{dataset} is not configured "
+                f"config: {key} names {evaluation_set}, but data.{dataset} is not configured "
                 f"(give data.{dataset}: {{embedded: true}}, a url, a hub id or a path)"
             )
     return [dataset for dataset in SPLITS if dataset not in OPTIONAL_DATASETS or dataset in config["data"]]

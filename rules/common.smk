@@ -22,6 +22,7 @@ from nlirobust.names import (
     DYNAMICS_SELECTIONS,
     DYNAMICS_TABLES,
     MISTAKE_SELECTIONS,
+    CHALLENGE_TABLES,
     MISTAKE_TABLES,
     OPTIONAL_SPLITS,
     RUN_FACT_TABLES,
@@ -51,6 +52,7 @@ from nlirobust.run_paths import (
 from nlirobust.workflow_config import (
     analysis_kinds,
     attacks,
+    challenge_sets,
     datasets,
     evaluation_sets,
     final_learning_rates,
@@ -101,7 +103,9 @@ RECIPES = list(config["recipes"])
 SEEDS = [int(s) for s in config["seeds"]]
 LRS = learning_rates(config)
 EVAL_SETS = evaluation_sets(config)
-DATASETS = datasets(config)  # the prepared data sets: every required one, optional ones (HANS) if configured
+DATASETS = datasets(
+    config
+)  # the prepared data sets: every required one, optional ones (HANS) if configured
 ADVERSARIAL = config.get("adversarial")
 ANALYSIS = config.get("analysis")
 LLM = (ANALYSIS or {}).get("llm")  # optional: without it the LLM rules are skipped

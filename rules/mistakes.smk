@@ -123,12 +123,6 @@ rule final_tune:
 rule mistake_tables:
     input:
         combinations=all_initial_runs("results/mistakes/{run}/combinations.csv"),
-        breaking_before=all_initial_runs(
-            "results/predictions/{run}/breaking_nli/test.parquet"
-        ),
-        breaking_after=all_final_runs(
-            "results/predictions/{run}/breaking_nli/test.parquet"
-        ),
         metrics_before=all_initial_runs(
             "results/predictions/{run}/{evalset}.json", in_distribution=True
         ),
@@ -136,7 +130,6 @@ rule mistake_tables:
             "results/predictions/{run}/{evalset}.json", in_distribution=True
         ),
         final_runs=all_final_runs("results/models/{run}/run.json"),
-        initial_runs=all_initial_runs("results/models/{run}/run.json"),
     output:
         **{name: f"results/tables/mistakes/{name}.csv" for name in MISTAKE_TABLES},
         **{
@@ -150,19 +143,52 @@ rule mistake_tables:
     params:
         script=script_path("mistake_tables.py"),
         recipes=" ".join(RECIPES),
-        out_dir=lambda wildcards, output: os.path.dirname(output.table1_categories),
+        out_dir=lambda wildcards, output: os.path.dirname(output.table4_learning_rates),
     shell:
         "python {params.script:q} --recipes {params.recipes} --combinations {input.combinations:q} "
-        "--breaking-before {input.breaking_before:q} --breaking-after {input.breaking_after:q} "
         "--metrics-before {input.metrics_before:q} --metrics-after {input.metrics_after:q} "
-        "--final-runs {input.final_runs:q} --initial-runs {input.initial_runs:q} --out-dir {params.out_dir:q} "
-        "> {log:q} 2>&1"
+        "--final-runs {input.final_runs:q} --out-dir {params.out_dir:q} > {log:q} 2>&1"
+
+
+# Tables 1, 2 and 5-7 of each challenge set (evaluation.challenge_sets; Breaking NLI always).
+rule challenge_tables:
+    input:
+        before=lambda wc: all_initial_runs(
+            f"results/predictions/{{run}}/{CHALLENGE_SETS[wc.challenge]}.parquet"
+        ),
+        after=lambda wc: all_final_runs(
+            f"results/predictions/{{run}}/{CHALLENGE_SETS[wc.challenge]}.parquet"
+        ),
+        initial_runs=all_initial_runs("results/models/{run}/run.json"),
+    output:
+        **{
+            name: f"results/tables/mistakes/{{challenge}}/{name}.csv"
+            for name in CHALLENGE_TABLES
+        },
+        **{
+            f"{name}_md": f"results/tables/mistakes/{{challenge}}/{name}.md"
+            for name in CHALLENGE_TABLES
+        },
+    log:
+        "logs/tables/challenge_{challenge}.log",
+    wildcard_constraints:
+        challenge="|".join(CHALLENGE_SETS),
+    conda:
+        "../envs/nlirobust.yaml"
+    params:
+        script=script_path("challenge_tables.py"),
+        recipes=" ".join(RECIPES),
+        evalset=lambda wc: CHALLENGE_SETS[wc.challenge],
+        out_dir=lambda wildcards, output: os.path.dirname(output.table1_categories),
+    shell:
+        "python {params.script:q} --recipes {params.recipes} --set {params.evalset:q} --before {input.before:q} "
+        "--after {input.after:q} --initial-runs {input.initial_runs:q} --out-dir {params.out_dir:q} > {log:q} 2>&1"
 
 
 rule mistake_plots:
     input:
-        categories="results/tables/mistakes/table5_categories.csv",
-        accuracy="results/tables/mistakes/table7_accuracy.csv",
+        categories="results/tables/mistakes/breaking_nli/table5_categories.csv",
+        accuracy="results/tables/mistakes/breaking_nli/table7_accuracy.csv",
         combinations="results/tables/mistakes/table3_combinations.csv",
     output:
         categories=report(

@@ -21,6 +21,16 @@ rule report:
             )
             for name in MISTAKE_TABLES
         ],
+        challenges=[
+            report(
+                f"results/tables/mistakes/{challenge}/{name}.md",
+                caption=f"captions/{name}.rst",
+                category="Mistaken examples",
+                subcategory=challenge,
+            )
+            for challenge in CHALLENGE_SETS
+            for name in CHALLENGE_TABLES
+        ],
         dynamics=report(
             "results/tables/dynamics/regions.md",
             caption="captions/dynamics_regions.rst",
@@ -106,7 +116,7 @@ rule report:
     shell:
         "python {params.script:q} --accuracy-md {input.accuracy:q} --epochs-md {input.epochs:q} "
         "--accuracy-csv {input.accuracy_csv:q} --baseline {input.baseline:q} --counts {input.counts:q} "
-        "--mistakes {input.mistakes:q} --figures {input.figures:q} --adversarial {input.adversarial:q} "
+        "--mistakes {input.mistakes:q} --challenges {input.challenges:q} --figures {input.figures:q} --adversarial {input.adversarial:q} "
         "--adversarial-figures {input.adversarial_figures:q} --analysis {input.analysis:q} --curves {input.curves:q} "
         "--projections {input.projections:q} --sheets {input.sheets:q} --llm-facts {input.llm_facts:q} "
         "--overlap {input.overlap:q} --dynamics {input.dynamics:q} --dynamics-figure {input.dynamics_figure:q} "

@@ -5,10 +5,12 @@ import argparse
 
 from _cli import run_main
 
+from nlirobust.names import SPLITS
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--dataset", required=True, choices=["snli", "mnli", "breaking_nli", "chaosnli"])
+    parser.add_argument("--dataset", required=True, choices=list(SPLITS))
     parser.add_argument("--raw", required=True, help="generated folder, hub snapshot, download folder or file")
     parser.add_argument("--out-dir", required=True)
     parser.add_argument("--counts", required=True, help="JSON file for per-split counts")

@@ -15,6 +15,7 @@ def main() -> None:
     parser.add_argument("--baseline", required=True)
     parser.add_argument("--counts", nargs="+", required=True)
     parser.add_argument("--mistakes", nargs="*", default=[], help="mistaken-examples tables (Markdown)")
+    parser.add_argument("--challenges", nargs="*", default=[], help="Tables 1, 2, 5-7 of each challenge set")
     parser.add_argument("--figures", nargs="*", default=[], help="figures (PNG) of the mistakes study")
     parser.add_argument("--adversarial", nargs="*", default=[], help="adversarial-study tables (Markdown)")
     parser.add_argument("--adversarial-figures", nargs="*", default=[], help="figures (PNG) of that study")
@@ -42,6 +43,7 @@ def main() -> None:
         args.counts,
         json.loads(args.config),
         mistakes=args.mistakes,
+        challenges=args.challenges,
         figures=args.figures,
         captions=args.captions,
         adversarial=args.adversarial,

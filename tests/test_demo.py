@@ -56,7 +56,7 @@ def test_the_mistakes_study_runs_on_the_embedded_default(demo):
     report = (demo / "results/report.md").read_text()
     for table in range(1, 8):
         assert f"### Table {table}:" in report
-    table7 = pd.read_csv(demo / "results/tables/mistakes/table7_accuracy.csv")
+    table7 = pd.read_csv(demo / "results/tables/mistakes/breaking_nli/table7_accuracy.csv")
     selections = {"all_epochs", "chaosnli_max60", "hard_to_learn", "ambiguous_map", "forgettable"}
     assert set(table7["selection"]) == selections
     assert len(table7) == 4 * len(selections)  # recipes x selections, one final learning rate

@@ -102,9 +102,9 @@ def breaking_predictions(tmp_path, name, wrong_ids):
 
 
 def test_breaking_tables_count_and_subtract(tmp_path):
-    before = mt.breaking_mistakes_long([breaking_predictions(tmp_path, "initial", {0, 1, 3})], "category")
+    before = mt.challenge_mistakes_long([breaking_predictions(tmp_path, "initial", {0, 1, 3})], "category")
     after_path = breaking_predictions(tmp_path, "final/all_epochs/final_lr1e-04", {0, 5})
-    after = mt.breaking_mistakes_long([after_path], "category")
+    after = mt.challenge_mistakes_long([after_path], "category")
     wide = mt.mistakes_wide(before, ["snli"], "category")
     assert wide["Category"].tolist() == ["colors", "synonyms", "rooms", "Total"]  # by size, then Total
     assert wide["All examples"].tolist() == [3, 2, 1, 6]
@@ -115,7 +115,7 @@ def test_breaking_tables_count_and_subtract(tmp_path):
     assert cells["colors"] == "1 (-1)"
     assert cells["rooms"] == "1 (+1)"
     assert cells["Total"] == "2 (-1)"
-    labels = mt.mistakes_wide(mt.breaking_mistakes_long([after_path], "label"), ["snli"], "label")
+    labels = mt.mistakes_wide(mt.challenge_mistakes_long([after_path], "label"), ["snli"], "label")
     assert labels["Label"].tolist() == ["contradiction", "entailment", "neutral", "Total"]
     assert mt.final_key(after_path) == {"selection": "all_epochs", "final_lr": "1e-04"}
 

@@ -30,7 +30,8 @@ def test_paper_config_plans_four_recipes_with_shared_first_stages(tmp_path):
     assert jobs["analysis_tables"] == 1
     assert "resources/models/hub/Qwen--Qwen2.5-1.5B-Instruct" in out  # the LLM is downloaded on the login node
     assert jobs["download_hub_dataset"] == 2
-    assert jobs["download_url"] == 2
+    assert jobs["download_url"] == 3  # Breaking NLI, ChaosNLI, HANS
+    assert jobs["challenge_tables"] == 2  # Breaking NLI and HANS
     assert jobs["download_model"] == 2
 
 

@@ -58,3 +58,32 @@ def test_data_maps_of_half_a_million_examples(tmp_path):
     data_maps(dynamics, RECIPES, tmp_path / "maps.png")
     width, height = size_of(tmp_path / "maps.png")
     assert width < 2400 and height < 800
+
+
+def test_learning_curves_of_fifteen_runs_name_each_learning_rate_once(tmp_path, monkeypatch):
+    import matplotlib.figure
+
+    from nlirobust.plots import learning_curves
+
+    rng = np.random.default_rng(2)
+    steps, epochs = [], []
+    for seed, lr in itertools.product(range(5), [5e-5, 3e-5, 2e-5]):
+        for step in range(1, 301):
+            steps.append({"recipe": "snli", "seed": seed, "lr": lr, "epoch": step / 100, "loss": 1.1 / step**0.2})
+        for epoch in (1, 2, 3):
+            epochs.append({"recipe": "snli", "seed": seed, "lr": lr, "epoch": epoch,
+                           "eval_loss": 0.6 - 0.05 * epoch + rng.normal(0, 0.01),
+                           "eval_accuracy": 0.8 + 0.02 * epoch + rng.normal(0, 0.005)})  # fmt: skip
+    legends = []
+    save = matplotlib.figure.Figure.savefig
+    monkeypatch.setattr(
+        matplotlib.figure.Figure,
+        "savefig",
+        lambda fig, *a, **k: (legends.extend(ax.get_legend() for ax in fig.axes), save(fig, *a, **k))[1],
+    )
+    learning_curves(pd.DataFrame(steps), pd.DataFrame(epochs), "snli", tmp_path / "curves.png")
+    labels = [[t.get_text() for t in legend.get_texts()] for legend in legends if legend is not None]
+    assert sorted(len(entries) for entries in labels) == [2, 3]  # line styles; one entry a learning rate
+    assert "lr 5e-05 (5 seed(s))" in labels[1]
+    width, height = size_of(tmp_path / "curves.png")
+    assert width < 1600 and height < 600

@@ -156,7 +156,7 @@ def test_a_model_that_answers_one_label_is_marked_in_the_tables(tmp_path):
 def test_breaking_nli_pairs_kept_in_training_mark_the_recipe_and_the_chains_built_on_it(tmp_path):
     import json
 
-    from nlirobust.mistake_report import breaking_pairs_kept
+    from nlirobust.mistake_report import pairs_kept_in_training
 
     files = []
     for recipe, kept in (("snli", 17), ("snli_mnli", 0), ("mnli", 0)):
@@ -165,7 +165,7 @@ def test_breaking_nli_pairs_kept_in_training_mark_the_recipe_and_the_chains_buil
         overlap = {"kept_overlapping": kept, "by_set": {"breaking_nli/test": kept}}
         path.write_text(json.dumps({"overlap": overlap}))
         files.append(path)
-    assert breaking_pairs_kept(files) == {"snli": 17, "snli_mnli": 17}  # the second stage starts from the first
+    assert pairs_kept_in_training(files) == {"snli": 17, "snli_mnli": 17}  # the second stage starts from the first
     excluded = {"overlap": {"kept_overlapping": 0, "dropped": 17, "by_set": {"breaking_nli/test": 17}}}
     files[0].write_text(json.dumps(excluded))
-    assert breaking_pairs_kept(files) == {}
+    assert pairs_kept_in_training(files) == {}

@@ -128,28 +128,24 @@ def test_logs_land_under_logs(demo_run):
     assert "epoch 2" in log
 
 
-TABLES = "results/tables/mistakes"
+TABLES = "results/tables/mistakes/breaking_nli"  # Tables 1, 2, 5-7 of each challenge set have its folder
 
 
 def test_all_mistake_tables_and_plots_exist(demo_run):
     workdir = demo_run[0]
-    for name in (
-        "table1_categories",
-        "table2_labels",
-        "table3_combinations",
-        "table4_learning_rates",
-        "table5_categories",
-        "table6_labels",
-        "table7_accuracy",
-        "in_distribution",
-    ):
-        assert (workdir / TABLES / f"{name}.csv").stat().st_size > 0
-        assert "|" in (workdir / TABLES / f"{name}.md").read_text()
+    for name in ("table3_combinations", "table4_learning_rates", "in_distribution"):
+        assert (workdir / "results/tables/mistakes" / f"{name}.csv").stat().st_size > 0
+        assert "|" in (workdir / "results/tables/mistakes" / f"{name}.md").read_text()
+    for challenge in ("breaking_nli", "hans"):
+        for name in ("table1_categories", "table2_labels", "table5_categories", "table6_labels", "table7_accuracy"):
+            assert (workdir / "results/tables/mistakes" / challenge / f"{name}.csv").stat().st_size > 0
+            assert "|" in (workdir / "results/tables/mistakes" / challenge / f"{name}.md").read_text()
     for figure in ("mistakes_by_category", "breaking_accuracy_before_after", "epoch_mistake_overlap"):
         assert (workdir / "results/figures" / f"{figure}.png").read_bytes()[:4] == b"\x89PNG"
     report = (workdir / "results/report.md").read_text()
     assert "## Mistaken examples" in report
     assert "Table 7" in report
+    assert "### Challenge set: breaking_nli" in report and "### Challenge set: hans" in report
     assert "figures/mistakes_by_category.png" in report
 
 
@@ -192,7 +188,7 @@ def test_mistake_counts_recomputed_from_prediction_files(demo_run):
 
 def test_table3_matches_the_training_predictions(demo_run):
     workdir = demo_run[0]
-    table3 = pd.read_csv(workdir / TABLES / "table3_combinations.csv")
+    table3 = pd.read_csv(workdir / "results/tables/mistakes/table3_combinations.csv")
     train = pd.read_parquet(workdir / "results/models/snli_mnli/seed1/lr0.0015/train_predictions.parquet")
     expected = combination_counts(train).set_index("combination")["count"]
     got = table3[table3["recipe"] == "snli_mnli"].set_index("combination")["count"]
@@ -202,7 +198,7 @@ def test_table3_matches_the_training_predictions(demo_run):
 
 def test_final_tuning_used_the_selected_examples_and_rates(demo_run):
     workdir = demo_run[0]
-    table4 = pd.read_csv(workdir / TABLES / "table4_learning_rates.csv")
+    table4 = pd.read_csv(workdir / "results/tables/mistakes/table4_learning_rates.csv")
     initial_log = pd.read_csv(workdir / "results/models/snli/seed1/lr0.0015/train_log.csv")
     scheduled = table4[(table4["recipe"] == "snli") & (table4["final_lr"] == "from_schedule")]["learning_rate"]
     assert scheduled.tolist() == pytest.approx([initial_log["learning_rate"].iloc[-1]] * len(scheduled))
@@ -424,7 +420,7 @@ def test_training_dynamics_recomputed_from_the_raw_prediction_files(demo_run):
     report = (workdir / "results/report.md").read_text()
     assert "## Training dynamics" in report and "figures/data_maps.png" in report
     assert (workdir / "results/figures/data_maps.png").read_bytes()[:4] == b"\x89PNG"
-    table7 = pd.read_csv(workdir / "results/tables/mistakes/table7_accuracy.csv")
+    table7 = pd.read_csv(workdir / TABLES / "table7_accuracy.csv")
     assert {"all_epochs", "ambiguous_map"} <= set(table7["selection"])  # side by side, with significance
 
 
@@ -450,3 +446,17 @@ def test_hans_is_scored_two_way_by_every_initial_model(demo_run):
         metrics = json.loads(path.with_suffix(".json").read_text())
         assert metrics["accuracy"] == pytest.approx(float((frame["gold"] == frame["pred"]).mean()))
     assert "hans/test" in (workdir / "results/tables/initial_accuracy.csv").read_text()
+    # its Tables 1 and 2: by heuristic and by the two-way gold label, recounted from the prediction files
+    table1 = pd.read_csv(workdir / "results/tables/mistakes/hans/table1_categories.csv")
+    table2 = pd.read_csv(workdir / "results/tables/mistakes/hans/table2_labels.csv")
+    for path in predictions:
+        frame = pd.read_parquet(path)
+        recipe = path.relative_to(workdir / "results/predictions").parts[0]
+        wrong = frame["gold"] != frame["pred"]
+        rows = table1[table1["recipe"] == recipe].set_index("group")["mistakes"]
+        assert rows.drop("Total").to_dict() == wrong.groupby(frame["category"]).sum().to_dict()
+        labels = table2[table2["recipe"] == recipe].set_index("group")["mistakes"]
+        names = frame["gold"].map({0: "entailment", 1: "non-entailment"})
+        assert labels.drop("Total").to_dict() == wrong.groupby(names).sum().to_dict()
+    table7 = pd.read_csv(workdir / "results/tables/mistakes/hans/table7_accuracy.csv")
+    assert set(table7["recipe"]) == set(RECIPES)

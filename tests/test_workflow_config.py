@@ -22,6 +22,8 @@ def paper() -> dict:
 
 def test_evaluation_sets_add_what_the_studies_need_once(paper):
     paper["evaluation"]["sets"] = ["mnli/validation_matched"]
+    assert evaluation_sets(paper)[:3] == ["mnli/validation_matched", "breaking_nli/test", "hans/test"]  # challenges
+    paper["evaluation"].pop("challenge_sets")
     assert evaluation_sets(paper) == ["mnli/validation_matched", "breaking_nli/test", "snli/validation", "snli/test"]
     paper.pop("adversarial")
     paper.pop("analysis")
@@ -77,7 +79,12 @@ def test_hans_is_optional_and_its_evaluation_set_needs_its_source(paper):
     assert "hans" in datasets(paper)
     paper["data"].pop("hans")
     paper["evaluation"]["sets"] = [s for s in paper["evaluation"]["sets"] if s != "hans/test"]
+    paper["evaluation"]["challenge_sets"] = ["breaking_nli/test"]
     assert "hans" not in datasets(paper)
+    paper["evaluation"]["challenge_sets"].append("hans/test")  # a challenge set is scored too: it needs its data
+    with pytest.raises(ValueError, match=r"config: evaluation.challenge_sets names hans/test, but data.hans is not"):
+        datasets(paper)
+    paper["evaluation"]["challenge_sets"].pop()
     paper["evaluation"]["sets"].append("hans/test")
     with pytest.raises(ValueError, match=r"config: evaluation.sets names hans/test, but data.hans is not configured"):
         datasets(paper)
