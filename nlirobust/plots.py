@@ -112,6 +112,7 @@ def epoch_overlap(combinations_long: pd.DataFrame, recipes: list[str], out: str 
         squeeze=False,
         gridspec_kw={"height_ratios": [3, 1.2]},
         sharex="col",
+        constrained_layout=True,  # else the epoch labels of one column run into the panel beside it
     )
     for col, recipe in enumerate(recipes):
         counts = exact[exact["recipe"] == recipe].groupby("epochs")["count"].mean().reindex(subsets)
@@ -122,7 +123,7 @@ def epoch_overlap(combinations_long: pd.DataFrame, recipes: list[str], out: str 
             members = {int(e) for e in str(subset).split(",")}
             ys = [epochs.index(e) for e in epochs]
             axes[1][col].scatter([i] * len(ys), ys, c=["black" if e in members else "#dddddd" for e in epochs], s=22)
-        axes[1][col].set_yticks(range(len(epochs)), [f"epoch {e}" for e in epochs], fontsize=7)
+        axes[1][col].set_yticks(range(len(epochs)), [f"epoch {e}" for e in epochs] if col == 0 else [], fontsize=7)
         axes[1][col].set_xticks([])
     axes[0][0].set_ylabel("examples wrong in exactly\nthese epochs (mean over runs)", fontsize=8)
     _save(fig, out)
@@ -134,7 +135,11 @@ def error_flow_bars(flows_long: pd.DataFrame, out: str | Path) -> None:
     evalsets = sums.index.get_level_values("evalset").unique().tolist()
     subsets = sums.index.get_level_values("subset").unique().tolist()
     fig, axes = plt.subplots(
-        len(evalsets), len(subsets), figsize=(3.2 * len(subsets), 2.8 * len(evalsets)), squeeze=False
+        len(evalsets),
+        len(subsets),
+        figsize=(3.2 * len(subsets), 2.8 * len(evalsets)),
+        squeeze=False,
+        constrained_layout=True,  # else each row's titles sit on the tick labels of the row above
     )
     colours = {"fixed": "#66c2a5", "introduced": "#fc8d62", "remaining": "#8da0cb"}
     for row, evalset in enumerate(evalsets):

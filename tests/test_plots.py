@@ -60,9 +60,67 @@ def test_data_maps_of_half_a_million_examples(tmp_path):
     assert width < 2400 and height < 800
 
 
-def test_learning_curves_of_fifteen_runs_name_each_learning_rate_once(tmp_path, monkeypatch):
+def saved_figures(monkeypatch) -> list:
+    """Every matplotlib figure saved from now on (to inspect what a plotting function drew)."""
     import matplotlib.figure
 
+    figures = []
+    save = matplotlib.figure.Figure.savefig
+    monkeypatch.setattr(
+        matplotlib.figure.Figure, "savefig", lambda fig, *a, **k: (figures.append(fig), save(fig, *a, **k))[1]
+    )
+    return figures
+
+
+def assert_no_panel_runs_into_another(figure) -> None:
+    """Each panel with its title and tick labels (its tight box) stays clear of every other panel's."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(figure).get_renderer()  # the figure was closed after saving
+    boxes = [ax.get_tightbbox(renderer) for ax in figure.axes if ax.get_visible() and ax.axison]
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            overlap_x = min(a.x1, b.x1) - max(a.x0, b.x0)
+            overlap_y = min(a.y1, b.y1) - max(a.y0, b.y0)
+            assert overlap_x <= 1 or overlap_y <= 1, (a, b)
+
+
+def test_epoch_overlap_and_error_flow_at_the_paper_grid_do_not_collide(tmp_path, monkeypatch):
+    from nlirobust.plots import epoch_overlap, error_flow_bars
+
+    rng = np.random.default_rng(3)
+    subsets = ["1", "2", "3", "1,2", "1,3", "2,3", "1,2,3"]
+    combinations = [
+        {
+            "recipe": recipe,
+            "seed": seed,
+            "lr": lr,
+            "kind": "exactly",
+            "epochs": subset,
+            "count": int(rng.integers(1e3, 4e4)),
+        }
+        for recipe, seed, lr in itertools.product(RECIPES, range(5), [5e-5, 3e-5, 2e-5])
+        for subset in subsets
+    ]
+    flows = [
+        {"seed": seed, "lr": lr, "evalset": evalset, "subset": subset, "model": "retrained:gradient",
+         "fixed": int(rng.integers(10, 200)), "introduced": int(rng.integers(10, 200)),
+         "remaining": int(rng.integers(100, 900))}
+        for seed, lr in itertools.product(range(5), [5e-5, 3e-5, 2e-5])
+        for evalset in ("snli/validation", "snli/test", "attack/gradient/heldout", "attack/random/heldout")
+        for subset in ("all", "negation", "ambiguity words", "long pairs")
+    ]  # fmt: skip
+    figures = saved_figures(monkeypatch)
+    epoch_overlap(pd.DataFrame(combinations), RECIPES, tmp_path / "overlap.png")
+    error_flow_bars(pd.DataFrame(flows), tmp_path / "flow.png")
+    for figure in figures:
+        assert_no_panel_runs_into_another(figure)
+    for name in ("overlap", "flow"):
+        width, height = size_of(tmp_path / f"{name}.png")
+        assert width < 2400 and height < 2000, (name, width, height)
+
+
+def test_learning_curves_of_fifteen_runs_name_each_learning_rate_once(tmp_path, monkeypatch):
     from nlirobust.plots import learning_curves
 
     rng = np.random.default_rng(2)
@@ -74,14 +132,9 @@ def test_learning_curves_of_fifteen_runs_name_each_learning_rate_once(tmp_path, 
             epochs.append({"recipe": "snli", "seed": seed, "lr": lr, "epoch": epoch,
                            "eval_loss": 0.6 - 0.05 * epoch + rng.normal(0, 0.01),
                            "eval_accuracy": 0.8 + 0.02 * epoch + rng.normal(0, 0.005)})  # fmt: skip
-    legends = []
-    save = matplotlib.figure.Figure.savefig
-    monkeypatch.setattr(
-        matplotlib.figure.Figure,
-        "savefig",
-        lambda fig, *a, **k: (legends.extend(ax.get_legend() for ax in fig.axes), save(fig, *a, **k))[1],
-    )
+    figures = saved_figures(monkeypatch)
     learning_curves(pd.DataFrame(steps), pd.DataFrame(epochs), "snli", tmp_path / "curves.png")
+    legends = [ax.get_legend() for ax in figures[0].axes]
     labels = [[t.get_text() for t in legend.get_texts()] for legend in legends if legend is not None]
     assert sorted(len(entries) for entries in labels) == [2, 3]  # line styles; one entry a learning rate
     assert "lr 5e-05 (5 seed(s))" in labels[1]
