@@ -421,3 +421,13 @@ def test_a_second_process_on_one_run_waits_for_the_first_to_exit(uninterrupted, 
     _, rest = job.communicate(timeout=300)
     assert job.returncode == 0, rest[-3000:]
     assert_same_results(uninterrupted[0], tmp_path / "run")
+
+
+def test_gpu_padding_never_passes_the_models_position_limit():
+    from nlirobust.training.stage import padding_multiple
+
+    assert padding_multiple(128, 16, 512) == 16
+    assert padding_multiple(128, 16, 128) == 16  # 128 is a multiple: the longest batch stays within the limit
+    assert padding_multiple(130, 16, 130) is None  # 144 positions would not exist: dynamic padding instead
+    assert padding_multiple(130, 16, None) == 16
+    assert padding_multiple(64, 1, 512) is None

@@ -74,6 +74,23 @@ class StageArguments:
     )
 
 
+def padding_multiple(max_length: int, multiple: int | None, position_limit: int | None) -> int | None:
+    """`multiple`, unless padding a `max_length` batch up to it would pass the model's position limit (a max_length
+    of 130 with 16 pads to 144): then None, plain dynamic padding, rather than an index error on the GPU."""
+    if not multiple or multiple <= 1:
+        return None
+    padded = -(-max_length // multiple) * multiple
+    if position_limit is not None and padded > position_limit:
+        log.warning(
+            "pad_to_multiple_of %d would pad to %d > %d positions: padding dynamically",
+            multiple,
+            padded,
+            position_limit,
+        )
+        return None
+    return multiple
+
+
 # Arguments that name where things go or how fast they run: the result does not depend on them.
 _NOT_IN_FINGERPRINT = ("output_dir", "checkpoint_dir", "keep_checkpoints", *SPEED_ONLY_SETTINGS)
 # Arguments that name inputs: the fingerprint takes what is there, not the name.
@@ -194,7 +211,14 @@ def train_stage(args: StageArguments) -> dict:
         train_dataset=train_dataset,
         eval_dataset=eval_dataset,
         # on a GPU, lengths padded up to a multiple: few batch shapes, each captured once as a CUDA graph
-        data_collator=DataCollatorWithPadding(tokenizer, pad_to_multiple_of=args.pad_to_multiple_of if cuda else None),
+        data_collator=DataCollatorWithPadding(
+            tokenizer,
+            pad_to_multiple_of=padding_multiple(
+                args.max_length, args.pad_to_multiple_of, getattr(model.config, "max_position_embeddings", None)
+            )
+            if cuda
+            else None,
+        ),
         processing_class=tokenizer,
         train_ids=train_pairs["id"].astype(str).to_numpy(),
         checkpoint_dir=args.checkpoint_dir,
