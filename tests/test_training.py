@@ -54,6 +54,11 @@ def test_loss_falls_and_every_example_is_recorded_each_epoch(uninterrupted, smal
     probs = predictions[["prob_e", "prob_n", "prob_c"]].sum(axis=1)
     assert probs.between(0.999, 1.001).all()
     assert (predictions["pred"] == predictions[["prob_e", "prob_n", "prob_c"]].to_numpy().argmax(1)).all()
+    import json
+
+    written = json.loads((run / "run.json").read_text())
+    assert written["cuda_graphs"] is None  # a CPU run: the eager loop, and run.json says so
+    assert written["arguments"]["cuda_graphs"] is True  # the setting, which a GPU run would have used
 
     epochs = pd.read_csv(run / "epoch_log.csv")
     assert epochs["epoch"].tolist() == [1, 2]

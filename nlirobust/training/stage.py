@@ -263,6 +263,15 @@ def train_stage(args: StageArguments) -> dict:
             "wall_seconds": wall,
             "final_epoch": record.epoch_log[-1],
             "hardware": hardware_facts(),
+            # on a GPU: batch shapes captured as CUDA graphs, steps replayed / run eagerly, and why capture failed
+            "cuda_graphs": None
+            if trainer.graphed_step is None
+            else {
+                "graphs": len(trainer.graphed_step.graphs),
+                "replays": trainer.graphed_step.replays,
+                "eager_steps": trainer.graphed_step.eager_steps,
+                "failure": trainer.graphed_step.failure,
+            },
         }
         write_json(facts, out / "run.json")
         if not args.keep_checkpoints:
