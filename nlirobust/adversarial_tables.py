@@ -9,6 +9,7 @@ retrained model trained on, so only `heldout` is a fair test for it).
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +19,7 @@ from nlirobust.adversarial import original_id
 from nlirobust.labels import LABEL_NAMES
 from nlirobust.lexicon import mentions_any
 from nlirobust.run_paths import evalset_of, parse_run
-from nlirobust.stats import mcnemar_exact, mcnemar_p
+from nlirobust.stats import SEED_TEST_NOTE, holm, mcnemar_exact, seed_level_p, seed_test_cells
 from nlirobust.tables import COLLAPSED_MARK, collapsed, mean_sd, percent, points
 
 
@@ -186,19 +187,26 @@ def overall_long(
 
 
 def overall_wide(
-    long: pd.DataFrame, prediction_files: list[str | Path], trained_on: dict[tuple, set[str]] | None = None
+    long: pd.DataFrame,
+    prediction_files: list[str | Path],
+    trained_on: dict[tuple, set[str]] | None = None,
+    alpha: float = 0.05,
 ) -> pd.DataFrame:
-    """Evaluation sets x models: mean ± sd over seeds, and an exact McNemar test against the baseline (pooled over
-    seeds). Scored on the pairs `overall_long` kept; a cell on pairs the retrained model trained on ends in ' †'."""
+    """Evaluation sets x models: mean ± sd over seeds at each learning rate; against the baseline, each seed's
+    fixed / broken pairs and exact McNemar p (the pair as unit), and a paired t-test of the per-seed accuracy
+    changes (the seed as unit) with Holm's adjustment over every retrained row of the table. Scored on the pairs
+    `overall_long` kept; a cell on pairs the retrained model trained on ends in ' †'."""
     frames = {tuple(prediction_key(p).values()): p for p in prediction_files}
-    rows = []
+    rows, seed_p = [], []
     for (evalset, lr, model), part in long.groupby(["evalset", "lr", "model"], sort=True):
+        part = part.sort_values("seed")
         excluded = bool(part["trained_on_excluded"].any())
         contaminated = model != "baseline" and not excluded and int(part["trained_on"].max()) > 0
         row = {
             "Evaluation set": evalset,
             "lr": lr,
             "Model": model,
+            "Seeds": len(part),
             "Pairs (per seed)": mean_sd(part["examples"], digits=0, scale=1.0),
             "Loss": mean_sd(part["loss"], digits=3, scale=1.0),
             "Accuracy (%)": percent(part["accuracy"])
@@ -206,16 +214,17 @@ def overall_wide(
             + (COLLAPSED_MARK if part["collapsed"].any() else ""),
             "Examples/s": mean_sd(part["examples_per_second"], digits=0, scale=1.0),
             "Steps/s": mean_sd(part["steps_per_second"], digits=1, scale=1.0),
-            "Fixed / broken vs baseline (pooled)": "",
-            "McNemar p": "",
+            "Fixed / broken vs baseline (each seed)": "",
+            "McNemar p (each seed)": "",
             "Pairs the retrained model trained on": (
                 f"{int(part['trained_on'].max())} " + ("left out" if excluded else "included †")
                 if int(part["trained_on"].max())
                 else ""
             ),
         }
+        p_value = math.nan
         if model != "baseline":
-            fixed = broken = 0
+            tests, changes = [], []
             for seed in part["seed"]:
                 base = pd.read_parquet(frames[("baseline", seed, lr, evalset)])
                 new = pd.read_parquet(frames[(model, seed, lr, evalset)])
@@ -223,12 +232,20 @@ def overall_wide(
                     left_out = (trained_on or {}).get((seed, lr), set())
                     base = base[~base["id"].astype(str).isin(left_out)]
                     new = new[~new["id"].astype(str).isin(left_out)]
-                test = mcnemar_exact((base["gold"] == base["pred"]).to_numpy(), (new["gold"] == new["pred"]).to_numpy())
-                fixed, broken = fixed + test["fixed"], broken + test["broken"]
-            row["Fixed / broken vs baseline (pooled)"] = f"{fixed} / {broken}"
-            row["McNemar p"] = f"{mcnemar_p(fixed, broken):.3g}"
+                base_ok, new_ok = (base["gold"] == base["pred"]).to_numpy(), (new["gold"] == new["pred"]).to_numpy()
+                tests.append(mcnemar_exact(base_ok, new_ok))
+                changes.append(new_ok.mean() - base_ok.mean())
+            row["Fixed / broken vs baseline (each seed)"] = ", ".join(f"{t['fixed']} / {t['broken']}" for t in tests)
+            row["McNemar p (each seed)"] = ", ".join(f"{t['p_value']:.3g}" for t in tests)
+            p_value = seed_level_p(changes)
         rows.append(row)
-    return pd.DataFrame(rows)
+        seed_p.append(p_value if model != "baseline" else None)
+    tested = [i for i, p in enumerate(seed_p) if p is not None]
+    adjusted = holm([seed_p[i] for i in tested])
+    for i, p_holm in zip(tested, adjusted, strict=True):
+        rows[i] |= seed_test_cells(seed_p[i], float(p_holm), alpha)
+    table = pd.DataFrame(rows)
+    return table.fillna("") if not table.empty else table
 
 
 def attack_effect_long(summary_files: list[str | Path], metric_files: list[str | Path]) -> pd.DataFrame:
@@ -370,7 +387,12 @@ def write_adversarial_tables(
 
     trained_on = retrained_on(summary_files, prediction_files)
     overall = overall_long(metric_files, prediction_files, trained_on, leakage)
-    write_table(overall, to_markdown(overall_wide(overall, prediction_files, trained_on)), out, "overall")
+    write_table(
+        overall,
+        to_markdown(overall_wide(overall, prediction_files, trained_on)) + "\n" + SEED_TEST_NOTE,
+        out,
+        "overall",
+    )
 
     sources = subset_sources(prediction_files, test_pairs, summary_files)
     metrics, confusion, flows = subset_tables(prediction_files, sources, words)

@@ -75,9 +75,9 @@ def write_run_facts(run_files: list[str | Path], metric_files: list[str | Path],
     """runs (every training job), hardware, hyperparameters (initial runs) and inference timing."""
     out = Path(out_dir)
     runs = runs_long(run_files)
-    columns = ["kind", "run", "epochs", "batch_size", "learning_rate_used", "train_examples", "wall_seconds"]
-    shown = runs[columns + ["train_examples_per_second", "device"]].round(
-        {"wall_seconds": 1, "train_examples_per_second": 1}
+    columns = ["kind", "run", "epochs", "batch_size", "learning_rate_used", "train_examples", "train_seconds"]
+    shown = runs[columns + ["train_examples_per_second", "resumes", "device", "visible_gpus"]].round(
+        {"train_seconds": 1, "train_examples_per_second": 1}
     )
     write_table(runs, to_markdown(shown), out, "runs")
     hardware = hardware_table(runs)

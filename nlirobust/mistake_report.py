@@ -11,9 +11,11 @@ from nlirobust import mistake_tables as mt
 from nlirobust.labels import LABEL_NAMES
 from nlirobust.names import TWO_WAY_DATASETS, TWO_WAY_LABEL_NAMES
 from nlirobust.run_paths import parse_run
+from nlirobust.stats import SEED_TEST_NOTE, with_seed_tests
 from nlirobust.tables import (
     COLLAPSED_MARK,
     accuracy_long,
+    mark_kept_overlap,
     markdown_blocks,
     percent,
     points,
@@ -29,11 +31,13 @@ def write_mistake_tables(
     metrics_before: list[str | Path],
     metrics_after: list[str | Path],
     final_run_files: list[str | Path],
+    initial_run_files: list[str | Path] = (),
 ) -> None:
     """Tables 3 and 4 and the in-distribution table, each as `{name}.csv` (per seed) and `{name}.md` (rendered).
 
     `metrics_*`: the initial / final models' in-distribution metrics JSON; `final_run_files`: every final tuning's
-    run.json. Tables 1, 2 and 5-7 are per challenge set: write_challenge_tables.
+    run.json; `initial_run_files`: every initial run's (what their chains kept under leakage: report marks the
+    cells before and after tuning). Tables 1, 2 and 5-7 are per challenge set: write_challenge_tables.
     """
     out = Path(out_dir)
     combinations = pd.concat(
@@ -64,11 +68,13 @@ def write_mistake_tables(
     final_runs["overlap_kept"] = [o.get("kept_overlapping", 0) for o in overlap]
     write_table(final_runs, to_markdown(mt.learning_rates_wide(final_runs, recipes)), out, "table4_learning_rates")
 
-    before_acc = accuracy_long(metrics_before)
+    before_acc = mark_kept_overlap(accuracy_long(metrics_before), initial_run_files)
     after_acc = accuracy_long(metrics_after)
     after_acc = after_acc.assign(**pd.DataFrame([parse_run(p).final_key() for p in metrics_after]))
     in_dist = after_acc.merge(
-        before_acc[["recipe", "seed", "lr", "evalset", "accuracy"]],
+        before_acc[["recipe", "seed", "lr", "evalset", "accuracy", "overlap_kept"]].rename(
+            columns={"overlap_kept": "initial_overlap_kept"}
+        ),
         on=["recipe", "seed", "lr", "evalset"],
         suffixes=("_after", "_before"),
     )
@@ -86,6 +92,8 @@ def write_mistake_tables(
     in_dist["overlap_kept"] = [
         (r.recipe, r.seed, r.lr, r.selection, r.final_lr) in kept and r.overlap_pairs > 0 for r in in_dist.itertuples()
     ]
+    # the final model starts from the initial one: what that one (or its chain) trained on, the final one saw too
+    in_dist["after_saw_scored_pairs"] = in_dist["overlap_kept"] | in_dist["initial_overlap_kept"]
     write_table(
         in_dist,
         markdown_blocks(
@@ -158,10 +166,15 @@ def write_challenge_tables(
     for path in after_files:
         key = parse_run(path).key() | parse_run(path).final_key()
         after_by_run[(key["recipe"], key["seed"], key["lr"], key["selection"], key["final_lr"])] = path
-    change = mt.accuracy_change_long(before_by_run, after_by_run)
+    change = with_seed_tests(
+        mt.accuracy_change_long(before_by_run, after_by_run),
+        ["selection", "final_lr", "lr", "recipe"],
+        "improvement_points",
+    )
     write_table(
         change,
-        "Improvement in points, every final-tuning choice side by side (mean over seeds):\n\n"
+        "Improvement in points, every final-tuning choice side by side (mean over seeds at each initial learning "
+        "rate):\n\n"
         + to_markdown(mt.improvement_side_by_side(change, recipes))
         + "\n"
         + markdown_blocks(
@@ -169,6 +182,8 @@ def write_challenge_tables(
             ["selection", "final_lr", "lr"],
             lambda p: marked(mt.accuracy_change_wide(p, recipes)),
         )
+        + "\n"
+        + SEED_TEST_NOTE
         + footnote,
         out,
         "table7_accuracy",
@@ -203,8 +218,10 @@ def _in_distribution_wide(part: pd.DataFrame) -> pd.DataFrame:
             "Tuning pairs also in this set": grouped.apply(_overlap_note, include_groups=False),
         }
     ).reset_index()
-    contaminated = grouped["overlap_kept"].any().to_numpy()
-    table.loc[contaminated, "After (%)"] = table.loc[contaminated, "After (%)"] + " †"
+    before_seen = grouped["initial_overlap_kept"].any().to_numpy()
+    table.loc[before_seen, "Before (%)"] = table.loc[before_seen, "Before (%)"] + " †"
+    after_seen = grouped["after_saw_scored_pairs"].any().to_numpy()
+    table.loc[after_seen, "After (%)"] = table.loc[after_seen, "After (%)"] + " †"
     one_label = grouped["collapsed"].any().to_numpy()
     table.loc[one_label, "After (%)"] = table.loc[one_label, "After (%)"] + COLLAPSED_MARK
     return table

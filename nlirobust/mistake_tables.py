@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from nlirobust.labels import LABEL_NAMES
 from nlirobust.run_paths import parse_run
-from nlirobust.stats import mcnemar_exact, mcnemar_p
+from nlirobust.stats import mcnemar_exact, seed_test_cells
 from nlirobust.tables import percent, points
 
 TOTAL = "Total"
@@ -136,24 +135,27 @@ def accuracy_change_long(before_files: dict[tuple, str | Path], after_files: dic
 
 
 def accuracy_change_wide(long: pd.DataFrame, recipes: list[str], alpha: float = 0.05) -> pd.DataFrame:
-    """Table 7: accuracy before, after, improvement in points; p from the exact McNemar test (pooled over seeds)."""
+    """Table 7: accuracy before, after, improvement in points (mean ± sd over seeds); each seed's fixed / broken
+    items and exact McNemar p (the pair as unit, one seed at a time); the paired t-test of the per-seed changes (the
+    seed as unit) and its Holm-adjusted p (`long` from `with_seed_tests`), which alone decides "significant"."""
     rows = []
     for recipe in recipes:
-        part = long[long["recipe"] == recipe]
+        part = long[long["recipe"] == recipe].sort_values("seed")
         if part.empty:
             continue
-        fixed, broken = int(part["fixed"].sum()), int(part["broken"].sum())
-        p = mcnemar_p(fixed, broken)
         rows.append(
             {
                 "Recipe": recipe,
+                "Seeds": len(part),
                 "Before (%)": percent(part["accuracy_before"]),
                 "After (%)": percent(part["accuracy_after"]),
                 "Improvement (points)": points(part["improvement_points"]),
-                "Fixed / broken (pooled over seeds)": f"{fixed} / {broken}",
-                "McNemar p": f"{p:.3g}",
-                f"Significant (p < {alpha})": "yes" if p < alpha else "no",
+                "Fixed / broken (each seed)": ", ".join(
+                    f"{f} / {b}" for f, b in zip(part["fixed"], part["broken"], strict=True)
+                ),
+                "McNemar p (each seed)": ", ".join(f"{p:.3g}" for p in part["p_value"]),
             }
+            | seed_test_cells(float(part["seed_test_p"].iloc[0]), float(part["seed_test_p_holm"].iloc[0]), alpha)
         )
     return pd.DataFrame(rows)
 
@@ -182,9 +184,30 @@ def combinations_wide(long: pd.DataFrame, recipes: list[str]) -> pd.DataFrame:
     return table
 
 
+def rates_used(values: pd.Series) -> str:
+    """The learning rates some runs used, never averaged: one rate, or each distinct one (its seeds' count in
+    brackets when seeds differ), or their range when there are more than three."""
+    counts = values.round(15).value_counts().sort_index()
+    if len(counts) == 1:
+        return f"{counts.index[0]:.3g}"
+    if len(counts) > 3:
+        return f"{counts.index[0]:.3g} to {counts.index[-1]:.3g} ({len(counts)} rates over {len(values)} runs)"
+    return ", ".join(f"{rate:.3g} ({n} seed{'s' if n > 1 else ''})" for rate, n in counts.items())
+
+
 def learning_rates_wide(final_runs: pd.DataFrame, recipes: list[str]) -> pd.DataFrame:
-    """Table 4: the learning rate each final fine-tuning run used, per recipe (from_schedule resolved)."""
+    """Table 4: the learning rate each final fine-tuning run used (from_schedule resolved), one row per selection,
+    final rate and initial learning rate (the run's `lr`), one column a recipe; a cell lists the rates its seeds
+    used (see `rates_used`), so a rate that no run used never appears."""
     final_runs = final_runs.assign(final_lr=final_lr_roles(final_runs))
-    table = final_runs.groupby(["selection", "final_lr", "recipe"])["learning_rate"].mean().unstack("recipe")
-    table = table.reindex(columns=[r for r in recipes if r in table.columns])
-    return table.map(lambda v: "" if np.isnan(v) else f"{v:.3g}").reset_index()
+    keys = ["selection", "final_lr", "lr"]
+    table = (
+        final_runs.groupby([*keys, "recipe"], sort=True)["learning_rate"]
+        .agg(rates_used)
+        .unstack("recipe")
+        .reindex(columns=[r for r in recipes if r in set(final_runs["recipe"])])
+        .fillna("")
+        .reset_index()
+    )
+    table.columns.name = None
+    return table.rename(columns={"final_lr": "final lr", "lr": "initial lr"})

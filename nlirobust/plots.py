@@ -20,22 +20,35 @@ def _save(fig, out: str | Path) -> None:
     plt.close(fig)
 
 
+def panels_across(panels: int, panel_inches: float, page_inches: float = 28.0) -> int:
+    """How many panels of a figure sit side by side: at most 3, and no more than fit a page's width."""
+    return max(1, min(panels, 3, int(page_inches // max(panel_inches, 1e-9))))
+
+
+def lr_label(lr: float) -> str:
+    """An initial learning rate as figures name it: 'lr 0.001' (the run-path name, never rounded together)."""
+    from nlirobust.names import lr_name
+
+    return f"lr {lr_name(lr)}"
+
+
 def mistakes_by_category(delta_long: pd.DataFrame, recipes: list[str], out: str | Path) -> None:
-    """The change final tuning made: Breaking NLI mistakes after minus before, per category (rows) and recipe and
-    final learning rate (columns), mean over seeds and initial learning rates; one heatmap per selection. Blue: fewer
-    mistakes."""
+    """The change final tuning made: Breaking NLI mistakes after minus before, per category (rows) and recipe,
+    initial learning rate and final learning rate (columns), mean over seeds; one heatmap per selection. Blue:
+    fewer mistakes. Learning rates are columns of their own, never averaged together."""
     from nlirobust.mistake_tables import final_lr_roles
 
     data = delta_long[delta_long["group"] != "Total"]
     data = data.assign(final_lr=final_lr_roles(data).astype(str))
     selections = list(dict.fromkeys(data["selection"]))
     recipes = [r for r in recipes if r in set(data["recipe"])]
+    initial_rates = sorted(set(data["lr"]))
     rates = list(dict.fromkeys(data["final_lr"]))
     order = data.groupby("group")["examples"].first().sort_values(ascending=False).index.tolist()
-    columns = [(recipe, rate) for recipe in recipes for rate in rates]
-    cells = data.groupby(["selection", "group", "recipe", "final_lr"])["delta"].mean()
+    columns = [(recipe, lr, rate) for recipe in recipes for lr in initial_rates for rate in rates]
+    cells = data.groupby(["selection", "group", "recipe", "lr", "final_lr"])["delta"].mean()
     limit = max(1.0, float(cells.abs().max()))
-    n_cols = min(len(selections), 3)
+    n_cols = panels_across(len(selections), 0.55 * len(columns))
     n_rows = -(-len(selections) // n_cols)
     fig, axes = plt.subplots(
         n_rows, n_cols, figsize=(1.6 + 0.55 * len(columns) * n_cols, 0.9 + 0.32 * len(order) * n_rows),
@@ -43,97 +56,118 @@ def mistakes_by_category(delta_long: pd.DataFrame, recipes: list[str], out: str 
     )  # fmt: skip
     image = None
     for ax, selection in zip(axes.flat, selections, strict=False):
-        grid = np.array(
-            [[cells.get((selection, group, recipe, rate), np.nan) for recipe, rate in columns] for group in order]
-        )
+        grid = np.array([[cells.get((selection, group, *column), np.nan) for column in columns] for group in order])
         image = ax.imshow(grid, cmap="RdBu_r", vmin=-limit, vmax=limit, aspect="auto")
         ax.set_yticks(range(len(order)), order, fontsize=7)
-        labels = [recipe if len(rates) == 1 else f"{recipe}\n{rate}" for recipe, rate in columns]
+        labels = [
+            "\n".join(
+                [recipe]
+                + ([lr_label(lr)] if len(initial_rates) > 1 else [])
+                + ([f"final {rate}"] if len(rates) > 1 else [])
+            )
+            for recipe, lr, rate in columns
+        ]
         ax.set_xticks(range(len(columns)), labels, rotation=90, fontsize=7)
-        ax.set_title(selection, fontsize=9)
+        ax.set_title(selection if len(initial_rates) > 1 else f"{selection} ({lr_label(initial_rates[0])})", fontsize=9)
     for ax in list(axes.flat)[len(selections) :]:
         ax.set_visible(False)
     if image is not None:
         fig.colorbar(
             image,
             ax=axes.ravel().tolist(),
-            label="mistakes after - before (mean over seeds and learning rates)",
+            label="mistakes after - before (mean over seeds, at one initial and one final learning rate)",
             shrink=0.8,
         )
     _save(fig, out)
 
 
 def accuracy_before_after(change_long: pd.DataFrame, recipes: list[str], out: str | Path) -> None:
-    """Breaking NLI accuracy before and after final tuning per recipe, mean with sd over seeds as error bars; one
-    panel per selection, one bar per final learning rate (named as in the tables)."""
+    """Breaking NLI accuracy before and after final tuning per recipe and initial learning rate (one group of bars
+    each), mean with sd over seeds at that rate as error bars; one panel per selection, one bar per final learning
+    rate (named as in the tables)."""
     from nlirobust.mistake_tables import final_lr_roles
 
     change_long = change_long.assign(final_lr=final_lr_roles(change_long).astype(str))
     selections = list(dict.fromkeys(change_long["selection"]))
     rates = list(dict.fromkeys(change_long["final_lr"]))
     recipes = [r for r in recipes if r in set(change_long["recipe"])]
-    n_cols = min(len(selections), 3)
-    n_rows = -(-len(selections) // n_cols)
+    initial_rates = sorted(set(change_long["lr"]))
+    groups = [(recipe, lr) for recipe in recipes for lr in initial_rates]
     width = 0.8 / (1 + len(rates))
+    n_cols = panels_across(len(selections), 0.5 * len(groups) * (1 + len(rates)))
+    n_rows = -(-len(selections) // n_cols)
     fig, axes = plt.subplots(
-        n_rows, n_cols, figsize=(0.8 + 0.5 * len(recipes) * (1 + len(rates)) * n_cols, 3.2 * n_rows),
+        n_rows, n_cols, figsize=(0.8 + 0.5 * len(groups) * (1 + len(rates)) * n_cols, 3.2 * n_rows),
         squeeze=False, sharey=True, layout="constrained",
     )  # fmt: skip
-    x = np.arange(len(recipes))
-    before = change_long.drop_duplicates(["recipe", "seed", "lr"]).groupby("recipe")["accuracy_before"]
+    x = np.arange(len(groups))
+    index = pd.MultiIndex.from_tuples(groups, names=["recipe", "lr"])
+    before = change_long.drop_duplicates(["recipe", "seed", "lr"]).groupby(["recipe", "lr"])["accuracy_before"]
+    labels = [recipe if len(initial_rates) == 1 else f"{recipe}\n{lr_label(lr)}" for recipe, lr in groups]
     for ax, selection in zip(axes.flat, selections, strict=False):
-        ax.bar(x, 100 * before.mean().reindex(recipes), width, yerr=100 * before.std().reindex(recipes).fillna(0),
+        ax.bar(x, 100 * before.mean().reindex(index), width, yerr=100 * before.std().reindex(index).fillna(0),
                label="before", color="#8da0cb", capsize=3)  # fmt: skip
         for i, rate in enumerate(rates, start=1):
             part = change_long[(change_long["selection"] == selection) & (change_long["final_lr"] == rate)]
-            after = part.groupby("recipe")["accuracy_after"]
-            ax.bar(x + i * width, 100 * after.mean().reindex(recipes), width,
-                   yerr=100 * after.std().reindex(recipes).fillna(0), label=f"after, lr {rate}", capsize=3)  # fmt: skip
-        ax.set_xticks(x + width * len(rates) / 2, recipes, fontsize=8)
-        ax.set_title(selection, fontsize=9)
+            after = part.groupby(["recipe", "lr"])["accuracy_after"]
+            ax.bar(x + i * width, 100 * after.mean().reindex(index), width,
+                   yerr=100 * after.std().reindex(index).fillna(0), label=f"after, final lr {rate}",
+                   capsize=3)  # fmt: skip
+        ax.set_xticks(x + width * len(rates) / 2, labels, fontsize=8)
+        ax.set_title(selection if len(initial_rates) > 1 else f"{selection} ({lr_label(initial_rates[0])})", fontsize=9)
     for ax in list(axes.flat)[len(selections) :]:
         ax.set_visible(False)
     for ax in axes[:, 0]:
-        ax.set_ylabel("Breaking NLI accuracy (%)")
+        ax.set_ylabel("Breaking NLI accuracy (%)\nmean ± sd over seeds")
     axes.flat[0].legend(fontsize=7, loc="best")
     _save(fig, out)
 
 
 def epoch_overlap(combinations_long: pd.DataFrame, recipes: list[str], out: str | Path) -> None:
-    """UpSet-style: how many training examples were wrong in exactly each set of epochs (mean over seeds)."""
+    """UpSet-style: how many training examples were wrong in exactly each set of epochs, one column per recipe and
+    one row of panels per initial learning rate (mean over seeds at that rate)."""
     exact = combinations_long[combinations_long["kind"] == "exactly"]
     recipes = [r for r in recipes if r in set(exact["recipe"])]
+    initial_rates = sorted(set(exact["lr"]))
     subsets = exact.drop_duplicates("epochs")["epochs"].tolist()
     epochs = sorted({int(e) for s in subsets for e in str(s).split(",")})
     fig, axes = plt.subplots(
-        2,
+        2 * len(initial_rates),
         len(recipes),
-        figsize=(3.6 * len(recipes), 4.6),
+        figsize=(3.6 * len(recipes), 4.6 * len(initial_rates)),
         squeeze=False,
-        gridspec_kw={"height_ratios": [3, 1.2]},
+        gridspec_kw={"height_ratios": [3, 1.2] * len(initial_rates)},
         sharex="col",
         constrained_layout=True,  # else the epoch labels of one column run into the panel beside it
     )
-    for col, recipe in enumerate(recipes):
-        counts = exact[exact["recipe"] == recipe].groupby("epochs")["count"].mean().reindex(subsets)
-        x = np.arange(len(subsets))
-        axes[0][col].bar(x, counts, color="#66c2a5")
-        axes[0][col].set_title(recipe, fontsize=9)
-        for i, subset in enumerate(subsets):
-            members = {int(e) for e in str(subset).split(",")}
-            ys = [epochs.index(e) for e in epochs]
-            axes[1][col].scatter([i] * len(ys), ys, c=["black" if e in members else "#dddddd" for e in epochs], s=22)
-        axes[1][col].set_yticks(range(len(epochs)), [f"epoch {e}" for e in epochs] if col == 0 else [], fontsize=7)
-        axes[1][col].set_xticks([])
-    axes[0][0].set_ylabel("examples wrong in exactly\nthese epochs (mean over runs)", fontsize=8)
+    x = np.arange(len(subsets))
+    for block, lr in enumerate(initial_rates):
+        bars, dots = axes[2 * block], axes[2 * block + 1]
+        for col, recipe in enumerate(recipes):
+            part = exact[(exact["recipe"] == recipe) & (exact["lr"] == lr)]
+            bars[col].bar(x, part.groupby("epochs")["count"].mean().reindex(subsets), color="#66c2a5")
+            bars[col].set_title(f"{recipe}, {lr_label(lr)} ({part['seed'].nunique()} seed(s))", fontsize=9)
+            for i, subset in enumerate(subsets):
+                members = {int(e) for e in str(subset).split(",")}
+                colours = ["black" if e in members else "#dddddd" for e in epochs]
+                dots[col].scatter([i] * len(epochs), range(len(epochs)), c=colours, s=22)
+            dots[col].set_yticks(range(len(epochs)), [f"epoch {e}" for e in epochs] if col == 0 else [], fontsize=7)
+            dots[col].set_xticks([])
+        bars[0].set_ylabel("examples wrong in exactly\nthese epochs (mean over seeds)", fontsize=8)
     _save(fig, out)
 
 
 def error_flow_bars(flows_long: pd.DataFrame, out: str | Path) -> None:
-    """Fixed / introduced / remaining errors of each retrained model against the baseline, one panel a subset."""
-    sums = flows_long.groupby(["evalset", "subset", "model"], sort=False)[["fixed", "introduced", "remaining"]].sum()
-    evalsets = sums.index.get_level_values("evalset").unique().tolist()
-    subsets = sums.index.get_level_values("subset").unique().tolist()
+    """Fixed / introduced / remaining errors of each retrained model against the baseline, one panel a subset, one
+    group of bars per model and initial learning rate: mean over seeds at that rate, sd as error bars."""
+    per_run = flows_long.assign(run=[f"{m}\n{lr_label(lr)}" for m, lr in zip(flows_long["model"], flows_long["lr"],
+                                                                              strict=True)])  # fmt: skip
+    grouped = per_run.groupby(["evalset", "subset", "run"], sort=False)[["fixed", "introduced", "remaining"]]
+    means, sds = grouped.mean(), grouped.std().fillna(0)
+    evalsets = means.index.get_level_values("evalset").unique().tolist()
+    subsets = means.index.get_level_values("subset").unique().tolist()
+    panels = {key: (part.droplevel([0, 1]), sds.loc[part.index].droplevel([0, 1]))
+              for key, part in means.groupby(level=[0, 1], sort=False)}  # fmt: skip
     fig, axes = plt.subplots(
         len(evalsets),
         len(subsets),
@@ -145,26 +179,28 @@ def error_flow_bars(flows_long: pd.DataFrame, out: str | Path) -> None:
     for row, evalset in enumerate(evalsets):
         for col, subset in enumerate(subsets):
             ax = axes[row][col]
-            if (evalset, subset) not in sums.droplevel("model").index:
+            if (evalset, subset) not in panels:
                 ax.set_axis_off()
                 continue
-            part = sums.loc[(evalset, subset)]
+            part, spread = panels[(evalset, subset)]
             x = np.arange(len(part))
             for k, (name, colour) in enumerate(colours.items()):
-                ax.bar(x + (k - 1) * 0.27, part[name], 0.27, color=colour, label=name)
+                ax.bar(x + (k - 1) * 0.27, part[name], 0.27, yerr=spread[name], color=colour, label=name, capsize=2)
             ax.set_xticks(x, [m.replace("retrained:", "retrained\n") for m in part.index], fontsize=7)
             ax.set_title(f"{evalset}\n{subset}", fontsize=8)
             if col == 0:
-                ax.set_ylabel("errors (sum over seeds)", fontsize=8)
+                ax.set_ylabel("errors per seed\n(mean ± sd over seeds)", fontsize=8)
     axes[0][0].legend(fontsize=7)
     _save(fig, out)
 
 
-def learning_curves(steps: pd.DataFrame, epochs: pd.DataFrame, recipe: str, out: str | Path) -> None:
-    """Training loss per step (smoothed, each seed a thin line) and validation loss / accuracy per epoch (mean and sd
-    over seeds), one colour a learning rate: readable with the paper grid's 5 seeds x 3 rates on one recipe."""
+def learning_curves(steps: pd.DataFrame, epochs: pd.DataFrame, recipe: str, out: str | Path, title: str = "") -> None:
+    """Training loss (the mean over each logging interval, each seed a thin line) and validation loss / accuracy per
+    epoch (mean and sd over seeds), one colour a learning rate: readable with the paper grid's 5 seeds x 3 rates on
+    one recipe. `title` names the runs (default: the recipe)."""
     from matplotlib.lines import Line2D
 
+    title = title or recipe
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 3.6), constrained_layout=True)
     recipe_steps = steps[steps["recipe"] == recipe]
     recipe_epochs = epochs[epochs["recipe"] == recipe]
@@ -173,21 +209,20 @@ def learning_curves(steps: pd.DataFrame, epochs: pd.DataFrame, recipe: str, out:
         colour = f"C{k % 10}"
         runs = recipe_steps[recipe_steps["lr"] == lr].groupby("seed", sort=True)
         for _, run in runs:
-            smooth = run["loss"].rolling(max(1, len(run) // 20), min_periods=1).mean()
-            ax_loss.plot(run["epoch"], smooth, color=colour, lw=0.8, alpha=0.45)
+            ax_loss.plot(run["epoch"], run["loss"], color=colour, lw=0.8, alpha=0.45)
         per_epoch = recipe_epochs[recipe_epochs["lr"] == lr]
         if "eval_loss" in per_epoch and not per_epoch.empty:
             stats = per_epoch.groupby("epoch")[["eval_loss", "eval_accuracy"]].agg(["mean", "std"]).fillna(0)
             loss, acc = stats["eval_loss"], 100 * stats["eval_accuracy"]
             ax_loss.errorbar(stats.index, loss["mean"], yerr=loss["std"], fmt="o--", color=colour, capsize=2, ms=4)
             ax_acc.errorbar(stats.index, acc["mean"], yerr=acc["std"], fmt="o-", color=colour, capsize=2, ms=4)
-        handles.append(Line2D([], [], color=colour, marker="o", label=f"lr {lr:g} ({runs.ngroups} seed(s))"))
+        handles.append(Line2D([], [], color=colour, marker="o", label=f"{lr_label(lr)} ({runs.ngroups} seed(s))"))
     style = [
-        Line2D([], [], color="grey", lw=0.8, alpha=0.6, label="train loss, each seed (smoothed)"),
+        Line2D([], [], color="grey", lw=0.8, alpha=0.6, label="train loss, mean over each logging interval, each seed"),
         Line2D([], [], color="grey", marker="o", ls="--", label="validation, mean ± sd over seeds"),
     ]
-    ax_loss.set(xlabel="epoch (of the last stage)", ylabel="loss", title=f"{recipe}: loss")
-    ax_acc.set(xlabel="epoch", ylabel="validation accuracy (%)", title=f"{recipe}: validation accuracy")
+    ax_loss.set(xlabel="epoch (of the last stage)", ylabel="loss", title=f"{title}: loss")
+    ax_acc.set(xlabel="epoch", ylabel="validation accuracy (%)", title=f"{title}: validation accuracy")
     ax_loss.legend(handles=style, fontsize=7)
     ax_acc.legend(handles=handles, fontsize=7)
     _save(fig, out)
@@ -219,23 +254,28 @@ def projection_scatter(points: pd.DataFrame, method: str, title: str, out: str |
 
 
 def data_maps(dynamics: pd.DataFrame, recipes: list[str], out: str | Path) -> None:
-    """One data map a recipe (every seed and learning rate pooled): variability against confidence of the gold
-    label, as hexagonal bins coloured by the mean correctness of the examples in them (550k points stay legible)."""
+    """One data map per recipe (columns) and initial learning rate (rows), its seeds pooled: variability against
+    confidence of the gold label, as hexagonal bins coloured by the mean correctness of the examples in them
+    (550k points stay legible)."""
     recipes = [r for r in recipes if r in set(dynamics["recipe"])]
+    initial_rates = sorted(set(dynamics["lr"]))
     fig, axes = plt.subplots(
-        1, len(recipes), figsize=(3.6 * len(recipes), 3.6), squeeze=False, sharex=True, sharey=True,
-        layout="constrained",
+        len(initial_rates), len(recipes), figsize=(3.6 * len(recipes), 3.6 * len(initial_rates)), squeeze=False,
+        sharex=True, sharey=True, layout="constrained",
     )  # fmt: skip
     image = None
-    for ax, recipe in zip(axes[0], recipes, strict=True):
-        part = dynamics[dynamics["recipe"] == recipe]
-        image = ax.hexbin(
-            part["variability"], part["confidence"], C=part["correctness"], reduce_C_function=np.mean,
-            gridsize=25, extent=(0, 0.5, 0, 1), cmap="viridis", vmin=0, vmax=1, mincnt=1,
-        )  # fmt: skip
-        ax.set_title(f"{recipe} ({len(part):,} examples)", fontsize=9)
+    for row, lr in enumerate(initial_rates):
+        for ax, recipe in zip(axes[row], recipes, strict=True):
+            part = dynamics[(dynamics["recipe"] == recipe) & (dynamics["lr"] == lr)]
+            image = ax.hexbin(
+                part["variability"], part["confidence"], C=part["correctness"], reduce_C_function=np.mean,
+                gridsize=25, extent=(0, 0.5, 0, 1), cmap="viridis", vmin=0, vmax=1, mincnt=1,
+            )  # fmt: skip
+            ax.set_title(f"{recipe}, {lr_label(lr)}\n({len(part):,} examples, {part['seed'].nunique()} seed(s))",
+                         fontsize=9)  # fmt: skip
+        axes[row][0].set_ylabel("confidence (gold label)")
+    for ax in axes[-1]:
         ax.set_xlabel("variability")
-    axes[0][0].set_ylabel("confidence (gold label)")
     if image is not None:
-        fig.colorbar(image, ax=axes[0].tolist(), label="correctness (share of epochs right)")
+        fig.colorbar(image, ax=axes.ravel().tolist(), label="correctness (share of epochs right)")
     _save(fig, out)

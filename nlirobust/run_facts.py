@@ -30,9 +30,15 @@ def runs_long(run_files: list[str | Path]) -> pd.DataFrame:
                 "learning_rate_used": facts.get("learning_rate_used", arguments["learning_rate"]),
                 "train_examples": facts["train_examples"],
                 "global_steps": facts["global_steps"],
-                "wall_seconds": facts["wall_seconds"],
-                "train_examples_per_second": facts["train_examples"] * epochs / facts["wall_seconds"],
+                # the epochs' training seconds, summed over every job of a resumed run (older runs: this job's)
+                "train_seconds": facts.get("train_seconds", facts["wall_seconds"]),
+                "train_examples_per_second": facts["train_examples"]
+                * epochs
+                / facts.get("train_seconds", facts["wall_seconds"]),
+                "resumes": facts.get("resumes", 0),
+                "last_job_wall_seconds": facts["wall_seconds"],
                 "device": hardware.get("gpu") or f"CPU ({hardware.get('torch_threads')} threads)",
+                "visible_gpus": facts.get("visible_gpus", 0),
             }
             | {f"hw_{k}": v for k, v in hardware.items()}
         )

@@ -90,16 +90,32 @@ def mean_sd(values: pd.Series, digits: int = 1, scale: float = 100.0, signed: bo
     return f"{values.mean():{sign}.{digits}f} ± {values.std(ddof=1):.{digits}f}"
 
 
-def mark_kept_overlap(long: pd.DataFrame, run_files: list[str | Path]) -> pd.DataFrame:
-    """`overlap_kept`: the run trained on pairs of this evaluation set and kept them (leakage: report)."""
-    kept = set()
+def kept_overlap_sets(run_files: list[str | Path]) -> dict[tuple, set[str]]:
+    """(recipe, seed, lr) -> the scored sets whose pairs the run's model saw in training anywhere along its chain
+    (leakage: report): snli_mnli starts from the snli model of the same seed and rate, so it inherits what that one
+    kept. `run_files`: the initial runs' run.json."""
+    own: dict[tuple, set[str]] = {}
     for path in run_files:
         overlap = json.loads(Path(path).read_text()).get("overlap", {})
-        if overlap.get("kept_overlapping"):
-            run = run_paths.parse_run(path).key()
-            kept |= {(run["recipe"], run["seed"], run["lr"], s) for s, n in overlap["by_set"].items() if n}
+        run = run_paths.parse_run(path).key()
+        sets = {s for s, n in overlap.get("by_set", {}).items() if n} if overlap.get("kept_overlapping") else set()
+        own[(run["recipe"], run["seed"], run["lr"])] = sets
+    kept = {}
+    for recipe, seed, lr in own:
+        stages = recipe.split("_")
+        chain = ["_".join(stages[: i + 1]) for i in range(len(stages))]
+        kept[(recipe, seed, lr)] = set().union(*(own.get((r, seed, lr), set()) for r in chain))
+    return kept
+
+
+def mark_kept_overlap(long: pd.DataFrame, run_files: list[str | Path]) -> pd.DataFrame:
+    """`overlap_kept`: the run's model, or one of the earlier stages it started from, trained on pairs of this
+    evaluation set and kept them (leakage: report)."""
+    kept = kept_overlap_sets(run_files)
     return long.assign(
-        overlap_kept=[(r.recipe, r.seed, r.lr, r.evalset) in kept for r in long.itertuples()] if len(long) else []
+        overlap_kept=[r.evalset in kept.get((r.recipe, r.seed, r.lr), set()) for r in long.itertuples()]
+        if len(long)
+        else []
     )
 
 

@@ -130,6 +130,7 @@ rule mistake_tables:
             "results/predictions/{run}/{evalset}.json", in_distribution=True
         ),
         final_runs=all_final_runs("results/models/{run}/run.json"),
+        initial_runs=all_initial_runs("results/models/{run}/run.json"),
     output:
         **{name: f"results/tables/mistakes/{name}.csv" for name in MISTAKE_TABLES},
         **{
@@ -147,7 +148,8 @@ rule mistake_tables:
     shell:
         "python {params.script:q} --recipes {params.recipes} --combinations {input.combinations:q} "
         "--metrics-before {input.metrics_before:q} --metrics-after {input.metrics_after:q} "
-        "--final-runs {input.final_runs:q} --out-dir {params.out_dir:q} > {log:q} 2>&1"
+        "--final-runs {input.final_runs:q} --initial-runs {input.initial_runs:q} --out-dir {params.out_dir:q} "
+        "> {log:q} 2>&1"
 
 
 # Tables 1, 2 and 5-7 of each challenge set (evaluation.challenge_sets; Breaking NLI always).

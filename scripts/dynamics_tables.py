@@ -36,7 +36,7 @@ def main() -> None:
     )
     shown = shown.reindex([r for r in args.recipes if r in shown.index.get_level_values(0)], level=0).reset_index()
     write_table(counts, to_markdown(shown), Path(args.out_dir), "regions")
-    runs = pd.concat([frame.assign(recipe=parse_run(path).recipe) for path, frame in frames.items()])
+    runs = pd.concat([frame.assign(**parse_run(path).key()) for path, frame in frames.items()])
     data_maps(runs, args.recipes, args.figure)
 
 

@@ -13,13 +13,20 @@ def main() -> None:
     parser.add_argument("--metrics-before", nargs="+", required=True, help="initial models' in-distribution metrics")
     parser.add_argument("--metrics-after", nargs="+", required=True, help="final models' in-distribution metrics")
     parser.add_argument("--final-runs", nargs="+", required=True, help="run.json of every final fine-tuning")
+    parser.add_argument("--initial-runs", nargs="+", default=[], help="run.json of every initial run (leakage marks)")
     parser.add_argument("--out-dir", required=True)
     args = parser.parse_args()
 
     from nlirobust.mistake_report import write_mistake_tables
 
     write_mistake_tables(
-        args.out_dir, args.recipes, args.combinations, args.metrics_before, args.metrics_after, args.final_runs
+        args.out_dir,
+        args.recipes,
+        args.combinations,
+        args.metrics_before,
+        args.metrics_after,
+        args.final_runs,
+        args.initial_runs,
     )
 
 

@@ -50,6 +50,8 @@ def test_data_maps_of_half_a_million_examples(tmp_path):
     dynamics = pd.DataFrame(
         {
             "recipe": rng.choice(RECIPES, n),
+            "seed": rng.choice(5, n),
+            "lr": rng.choice([5e-5, 3e-5, 2e-5], n),
             "confidence": rng.uniform(0, 1, n),
             "variability": rng.uniform(0, 0.5, n),
             "correctness": rng.uniform(0, 1, n),
@@ -57,7 +59,7 @@ def test_data_maps_of_half_a_million_examples(tmp_path):
     )
     data_maps(dynamics, RECIPES, tmp_path / "maps.png")
     width, height = size_of(tmp_path / "maps.png")
-    assert width < 2400 and height < 800
+    assert width < 2400 and height < 1800
 
 
 def saved_figures(monkeypatch) -> list:
@@ -140,3 +142,40 @@ def test_learning_curves_of_fifteen_runs_name_each_learning_rate_once(tmp_path, 
     assert "lr 5e-05 (5 seed(s))" in labels[1]
     width, height = size_of(tmp_path / "curves.png")
     assert width < 1600 and height < 600
+
+
+def two_rate_grid():
+    """2 recipes x 2 seeds x 2 initial learning rates, where one rate collapsed (33%) and the other learned (90%)."""
+    for recipe, seed, lr in itertools.product(["snli", "mnli"], (1, 2), (1e-3, 5e-4)):
+        yield {"recipe": recipe, "seed": seed, "lr": lr}, (0.90 if lr == 5e-4 else 0.33) + 0.01 * seed
+
+
+def test_figures_keep_learning_rates_apart(tmp_path, monkeypatch):
+    """Every bar or cell is one (recipe, initial learning rate): its value is the mean over that rate's seeds,
+    never a mean of two rates (which would draw 61% with an sd bar of 30 points for rates at 33% and 90%)."""
+    from nlirobust.plots import error_flow_bars
+
+    changes, deltas, flows = [], [], []
+    for key, accuracy in two_rate_grid():
+        run = key | {"selection": "all_epochs", "final_lr": "1e-05"}
+        changes.append(run | {"accuracy_before": accuracy, "accuracy_after": accuracy})
+        mistakes = round(100 * (1 - accuracy))
+        deltas.append(run | {"group": "colors", "examples": 100, "mistakes": mistakes, "delta": mistakes})
+        flows.append({"evalset": "snli/test", "subset": "all", "model": "retrained:gradient", "seed": key["seed"],
+                      "lr": key["lr"], "fixed": mistakes, "introduced": 1, "remaining": 2})  # fmt: skip
+    expected = pd.DataFrame(changes).groupby(["recipe", "lr"])["accuracy_before"].mean()
+    figures = saved_figures(monkeypatch)
+    accuracy_before_after(pd.DataFrame(changes), ["snli", "mnli"], tmp_path / "accuracy.png")
+    heights = sorted(round(p.get_height(), 6) for p in figures[0].axes[0].patches)
+    assert heights == sorted(round(100 * v, 6) for v in expected.tolist() * 2)  # before and after bars
+    mistakes_by_category(pd.DataFrame(deltas), ["snli", "mnli"], tmp_path / "categories.png")
+    cells = figures[1].axes[0].images[0].get_array()
+    expected_delta = pd.DataFrame(deltas).groupby(["recipe", "lr"])["delta"].mean()
+    assert sorted(np.asarray(cells).ravel().tolist()) == sorted(expected_delta.tolist())
+    error_flow_bars(pd.DataFrame(flows), tmp_path / "flow.png")
+    fixed_bars = [p.get_height() for p in figures[2].axes[0].patches[:2]]
+    expected_fixed = pd.DataFrame(flows).groupby("lr", sort=False)["fixed"].mean().tolist()
+    assert fixed_bars == expected_fixed
+    labels = [t.get_text() for t in figures[2].axes[0].get_xticklabels()]
+    assert labels == ["retrained\ngradient\nlr 0.001", "retrained\ngradient\nlr 0.0005"]
+    assert "mean ± sd over seeds" in figures[2].axes[0].get_ylabel()

@@ -2,6 +2,7 @@
 
 import os
 import signal
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -436,3 +437,86 @@ def test_gpu_padding_never_passes_the_models_position_limit():
     assert padding_multiple(130, 16, 130) is None  # 144 positions would not exist: dynamic padding instead
     assert padding_multiple(130, 16, None) == 16
     assert padding_multiple(64, 1, 512) is None
+
+
+def step_losses(monkeypatch) -> list[float]:
+    """Every training step's batch loss from now on, in order."""
+    losses = []
+    original = NLITrainer.compute_loss
+
+    def recording(self, *args, **kwargs):
+        result = original(self, *args, **kwargs)
+        if self.model.training:
+            losses.append(float((result[0] if isinstance(result, tuple) else result).detach()))
+        return result
+
+    monkeypatch.setattr(NLITrainer, "compute_loss", recording)
+    return losses
+
+
+def test_logged_training_loss_is_the_mean_over_each_logging_interval(tiny_model, small_data, tmp_path, monkeypatch):
+    losses = step_losses(monkeypatch)
+    train_stage(stage_args(tiny_model, small_data, tmp_path, logging_steps=10))
+    steps = pd.read_csv(tmp_path / "run" / "train_log.csv")
+    previous = 0
+    for row in steps.itertuples():
+        assert row.loss_steps == row.step - previous
+        assert row.loss == pytest.approx(sum(losses[previous : row.step]) / (row.step - previous), rel=1e-6)
+        previous = row.step
+    assert previous == len(losses)  # the epoch's last step closes an interval
+
+
+def test_a_resumed_run_reports_the_time_and_loss_of_all_its_epochs(tiny_model, small_data, tmp_path, monkeypatch):
+    """Stopped by SIGTERM after 120 of 188 steps and resumed: the training seconds are those of both jobs (pairs/s
+    about that of an uninterrupted run, not ~3x), resumes is 1, and the interval means are the uninterrupted ones."""
+    from nlirobust.run_facts import runs_long
+
+    def args(name):
+        run = tmp_path / name / "snli/seed7/lr0.001"  # a run path, as the run-facts table reads it
+        return stage_args(tiny_model, small_data, tmp_path / name, logging_steps=7, output_dir=str(run))
+
+    whole = train_stage(args("whole"))
+    original = NLITrainer.compute_loss
+    calls = {"n": 0}
+
+    def loss_then_sigterm(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 120:
+            os.kill(os.getpid(), signal.SIGTERM)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(NLITrainer, "compute_loss", loss_then_sigterm)
+    with pytest.raises(SystemExit):
+        train_stage(args("stopped"))
+    monkeypatch.setattr(NLITrainer, "compute_loss", original)
+    resumed = train_stage(args("stopped"))
+
+    assert whole["resumes"] == 0 and resumed["resumes"] == 1
+    runs = runs_long([Path(args(name).output_dir) / "run.json" for name in ("whole", "stopped")])
+    speed = runs["train_examples_per_second"].tolist()
+    assert 0.6 < speed[1] / speed[0] < 1.7, speed
+    pd.testing.assert_frame_equal(
+        pd.read_csv(Path(args("whole").output_dir) / "train_log.csv").drop(columns="grad_norm"),
+        pd.read_csv(Path(args("stopped").output_dir) / "train_log.csv").drop(columns="grad_norm"),
+    )
+
+
+def test_several_visible_gpus_train_one_device_at_the_configured_batch_size(
+    tiny_model, small_data, tmp_path, monkeypatch, caplog
+):
+    """Trainer.train hands the loop per-device batch x n_gpu; with two GPUs visible the run must still take
+    batches of 16 (the step count says so), record what it saw, and say it in one warning line."""
+    import json
+    import logging
+
+    from transformers import TrainingArguments
+
+    monkeypatch.setattr(TrainingArguments, "n_gpu", property(lambda self: 2))
+    with caplog.at_level(logging.WARNING, logger="nlirobust.training.stage"):
+        facts = train_stage(stage_args(tiny_model, small_data, tmp_path))
+    train_pairs = len(pd.read_parquet(small_data["snli_train"]))
+    assert facts["global_steps"] == EPOCHS * -(-train_pairs // 16)
+    written = json.loads((tmp_path / "run" / "run.json").read_text())
+    assert written["visible_gpus"] == 2 and written["device"] == "cpu"
+    warnings = [r.getMessage() for r in caplog.records if "GPUs visible" in r.getMessage()]
+    assert len(warnings) == 1 and "batch size 16" in warnings[0]

@@ -205,6 +205,15 @@ def train_stage(args: StageArguments) -> dict:
         bf16=args.bf16 and cuda,
         disable_tqdm=True,
     )
+    visible_gpus = training_args.n_gpu  # 0 on a CPU
+    if visible_gpus > 1:
+        log.warning(
+            "%d GPUs visible: training on %s alone at batch size %d (one process, one device; ask the scheduler "
+            "for one GPU, or set CUDA_VISIBLE_DEVICES)",
+            visible_gpus,
+            training_args.device,
+            args.batch_size,
+        )
     trainer = NLITrainer(
         model=model,
         args=training_args,
@@ -260,7 +269,12 @@ def train_stage(args: StageArguments) -> dict:
             "overlap": overlap,
             "global_steps": result.global_step,
             "train_loss": result.training_loss,
-            "wall_seconds": wall,
+            "wall_seconds": wall,  # this process only: a resumed run's earlier part ran in another job
+            # training seconds of every epoch, the parts before a stop included (what pairs/s divides by)
+            "train_seconds": float(sum(row["train_seconds"] for row in record.epoch_log)),
+            "resumes": trainer.resumes,
+            "device": str(training_args.device),
+            "visible_gpus": visible_gpus,
             "final_epoch": record.epoch_log[-1],
             "hardware": hardware_facts(),
             # on a GPU: batch shapes captured as CUDA graphs, steps replayed / run eagerly, and why capture failed

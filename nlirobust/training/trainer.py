@@ -85,6 +85,7 @@ class NLITrainer(Trainer):
         self.fused_optimizer = fused_optimizer
         self.graphed_step: GraphedTrainingStep | None = None
         self.record = LoopRecord()
+        self.resumes = 0  # how many times this run was started again from a checkpoint
         self._stop_requested = False
 
     # ---- data order -------------------------------------------------------------------------------------------
@@ -108,14 +109,25 @@ class NLITrainer(Trainer):
 
     # ---- checkpoints (nlirobust/training/checkpoints.py) ------------------------------------------------------
     def _save_loop_checkpoint(
-        self, epoch: int, step_in_epoch: int, global_step: int, optimizer, scheduler, epoch_loss_sum: float
+        self,
+        epoch: int,
+        step_in_epoch: int,
+        global_step: int,
+        optimizer,
+        scheduler,
+        epoch_loss_sum: float,
+        progress: dict | None = None,
     ) -> Path:
+        """`progress` (a stop mid-epoch): the epoch's training seconds so far and where the logging interval began,
+        so the resumed job times the whole epoch and averages the whole interval."""
         state = {
             "fingerprint": self.fingerprint,
             "epoch": epoch,
             "step_in_epoch": step_in_epoch,
             "global_step": global_step,
             "epoch_loss_sum": epoch_loss_sum,
+            "progress": progress or {},
+            "resumes": self.resumes,
             "model": self.model.state_dict(),
             "optimizer": optimizer.state_dict(),
             "scheduler": scheduler.state_dict(),
@@ -141,6 +153,7 @@ class NLITrainer(Trainer):
         self.record.step_log = state["step_log"]
         self.record.epoch_log = state["epoch_log"]
         self.mistake_record.load_state(state.get("forward_probs"))
+        self.resumes = state.get("resumes", 0) + 1
         self.record.train_predictions = (
             [g for _, g in predictions.groupby("epoch", sort=True)] if predictions is not None else []
         )
@@ -189,7 +202,9 @@ class NLITrainer(Trainer):
         self, batch_size=None, args=None, resume_from_checkpoint=None, trial=None, ignore_keys_for_eval=None
     ) -> TrainOutput:
         args = args or self.args
-        batch_size = batch_size or args.per_device_train_batch_size
+        # One process trains on one device at the configured batch size. Trainer.train passes per-device x n_gpu
+        # (the stock loop's DataParallel); this loop never wraps the model, so that would only multiply the batch.
+        batch_size = args.per_device_train_batch_size
         model = self.model
         device = args.device
         num_epochs = int(math.ceil(args.num_train_epochs))
@@ -199,12 +214,14 @@ class NLITrainer(Trainer):
         self.optimizer, self.lr_scheduler = optimizer, scheduler
 
         start_epoch, skip_steps, global_step, epoch_loss_sum = 0, 0, 0, 0.0
+        progress_before: dict = {}  # of the epoch a stop interrupted: seconds trained, logging interval start
         state = self._load_loop_checkpoint(optimizer, scheduler)
         if state is not None:
             start_epoch, skip_steps = state["epoch"], state["step_in_epoch"]
             global_step, epoch_loss_sum = state["global_step"], state["epoch_loss_sum"]
+            progress_before = state.get("progress", {})
             if skip_steps >= steps_per_epoch:  # the checkpoint closed its epoch
-                start_epoch, skip_steps, epoch_loss_sum = start_epoch + 1, 0, 0.0
+                start_epoch, skip_steps, epoch_loss_sum, progress_before = start_epoch + 1, 0, 0.0, {}
 
         previous_handler = signal.signal(signal.SIGTERM, self._request_stop)
         log.info(
@@ -234,7 +251,12 @@ class NLITrainer(Trainer):
         model.train()
         try:
             for epoch in range(start_epoch, num_epochs):
-                epoch_start = time.perf_counter()
+                # a resumed epoch counts the seconds its first part took in the job that was stopped
+                epoch_start = time.perf_counter() - progress_before.get("epoch_seconds", 0.0)
+                # the logged training loss is the mean over the steps since the last logged one
+                interval_step = progress_before.get("interval_step", global_step)
+                interval_sum = progress_before.get("interval_loss_sum", float(loss_sum))
+                progress_before = {}
                 self.mistake_record.start_epoch(len(self.train_dataset), resuming_mid_epoch=skip_steps > 0)
                 for step_in_epoch, batch in enumerate(self._epoch_loader(epoch, batch_size)):
                     if step_in_epoch < skip_steps:  # already done before the job was stopped
@@ -260,21 +282,29 @@ class NLITrainer(Trainer):
                     failpoint("train_step")
                     loss_sum += loss.detach().double()
                     if global_step % args.logging_steps == 0 or step_in_epoch + 1 == steps_per_epoch:
-                        loss_value = loss.item()
+                        summed = float(loss_sum)
+                        loss_value = (summed - interval_sum) / (global_step - interval_step)
                         row = {
                             "step": global_step,
                             "epoch": epoch + (step_in_epoch + 1) / steps_per_epoch,
-                            "loss": loss_value,
+                            "loss": loss_value,  # mean training loss over the logging interval
+                            "loss_steps": global_step - interval_step,
                             "learning_rate": step_lr,
                             "grad_norm": float(grad_norm),
                         }
+                        interval_step, interval_sum = global_step, summed
                         self.record.step_log.append(row)
                         self._report(global_step, row)
                         progress.set_postfix(epoch=epoch + 1, loss=f"{loss_value:.3f}", refresh=False)
                     progress.update(1)
                     if self._stop_requested and step_in_epoch + 1 < steps_per_epoch:
+                        progress_now = {
+                            "epoch_seconds": time.perf_counter() - epoch_start,
+                            "interval_step": interval_step,
+                            "interval_loss_sum": interval_sum,
+                        }
                         path = self._save_loop_checkpoint(
-                            epoch, step_in_epoch + 1, global_step, optimizer, scheduler, float(loss_sum)
+                            epoch, step_in_epoch + 1, global_step, optimizer, scheduler, float(loss_sum), progress_now
                         )
                         log.warning("stopped at step %d; checkpoint %s", global_step, path)
                         raise SystemExit(143)
