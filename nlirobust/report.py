@@ -130,8 +130,8 @@ def why_ours_differ(gaps: list[tuple[str, float, float]], run_config: dict) -> s
         return (
             f"on {evalset} our best recipe at its chosen rate scores {100 * ours:.1f}%, at chance for three labels, "
             f"against a published {100 * published:.1f}%: the model learned nothing. Likely causes: a learning rate "
-            "too high for this model (it collapses to one class), a model without its pretrained weights, or labels mapped in another "
-            f"order than 0 entailment, 1 neutral, 2 contradiction ({setting})"
+            "too high for this model (it collapses to one class), a model without its pretrained weights, or labels "
+            f"mapped in another order than 0 entailment, 1 neutral, 2 contradiction ({setting})"
         )
     if abs(gap) <= 2:
         return (
