@@ -248,32 +248,38 @@ def overall_wide(
     return table.fillna("") if not table.empty else table
 
 
-def attack_effect_long(summary_files: list[str | Path], metric_files: list[str | Path]) -> pd.DataFrame:
-    """Per (attack, seed, lr): the baseline's accuracy on the sampled pairs, clean and attacked."""
-    attacked = {}
-    for path in metric_files:
-        key = prediction_key(path)
-        if key["model"] == "baseline" and key["evalset"].startswith("attack/"):
-            attack, part = key["evalset"].split("/")[1:]
-            metrics = json.loads(Path(path).read_text())
-            entry = attacked.setdefault((attack, key["seed"], key["lr"]), [0, 0.0, 0.0])
-            entry[0] += metrics["examples"]
-            entry[1] += metrics["accuracy"] * metrics["examples"]
-            entry[2] += metrics["loss"] * metrics["examples"]
+def attack_effect_long(summary_files: list[str | Path], prediction_files: list[str | Path]) -> pd.DataFrame:
+    """Per (attack, seed, lr): the baseline on the sampled pairs, clean and attacked, paired pair by pair.
+
+    Both sides come from the evaluation job's prediction files (the same code path and precision: bf16 on a GPU
+    when configured): clean = the baseline's SNLI validation predictions of the pairs the attack set was made from,
+    attacked = its predictions on the attack set's `train` and `heldout` parts. The attack job's own clean pass
+    (summary.json) is not used: it runs without autocast, so a difference would mix precision into the attack.
+    """
+    frames = {tuple(prediction_key(p).values()): p for p in prediction_files}
     rows = []
     for path in summary_files:
         key = attack_key(path)
         summary = json.loads(Path(path).read_text())
-        n, correct, loss = attacked[(key["attack"], key["seed"], key["lr"])]
+        attacked = pd.concat(
+            [
+                pd.read_parquet(frames[("baseline", key["seed"], key["lr"], f"attack/{key['attack']}/{part}")])
+                for part in ("train", "heldout")
+            ],
+            ignore_index=True,
+        )
+        clean = pd.read_parquet(frames[("baseline", key["seed"], key["lr"], "snli/validation")])
+        clean = clean.assign(id=clean["id"].astype(str)).set_index("id")
+        clean = clean.loc[attacked["id"].astype(str).map(original_id)]
         rows.append(
             key
             | {
-                "pairs": summary["pairs"],
+                "pairs": len(attacked),
                 "skipped": summary["skipped"],
-                "clean_accuracy": summary["clean_accuracy"],
-                "clean_loss": summary["clean_loss"],
-                "attacked_accuracy": correct / n,
-                "attacked_loss": loss / n,
+                "clean_accuracy": float((clean["gold"] == clean["pred"]).mean()),
+                "clean_loss": float(clean["loss"].mean()),
+                "attacked_accuracy": float((attacked["gold"] == attacked["pred"]).mean()),
+                "attacked_loss": float(attacked["loss"].mean()),
                 "mean_masked_saliency": summary["mean_masked_saliency"],
             }
         )
@@ -311,13 +317,21 @@ def subset_metrics_wide(metrics: pd.DataFrame, min_pairs: int = 30) -> pd.DataFr
     keys = ["evalset", "subset", "model", "lr", "class"]
     grouped = metrics.groupby(keys, sort=False)
     table = grouped.agg(support=("support", "mean"), seeds=("seed", "nunique")).reset_index()
+    # the subset's own size (every class) beside its metrics: a 12-pair subset reads differently from a 2,000-pair one
+    subset_size = metrics.groupby(["evalset", "subset", "model", "lr", "seed"], sort=False)["support"].sum()
+    subset_size = subset_size.groupby(["evalset", "subset", "model", "lr"], sort=False).mean().round().astype(int)
+    table.insert(
+        len(keys) - 1,
+        "subset pairs (per seed)",
+        [subset_size[tuple(k)] for k in table[keys[:-1]].itertuples(index=False)],
+    )
     few = table["support"] < min_pairs
     for name in ("precision", "recall", "f1"):
         table[name] = grouped[name].apply(percent).to_numpy()
         table.loc[few, name] = table.loc[few, "support"].map(too_few)
     table["support"] = table["support"].round().astype(int)
     table = table.rename(columns={"support": "pairs (per seed)"})
-    return table[keys + ["precision", "recall", "f1", "pairs (per seed)", "seeds"]]
+    return table[[*keys[:-1], "subset pairs (per seed)", "class", "precision", "recall", "f1", "pairs (per seed)", "seeds"]]
 
 
 def confusion_wide(confusion: pd.DataFrame) -> pd.DataFrame:
@@ -382,7 +396,7 @@ def write_adversarial_tables(
     from nlirobust.tables import to_markdown, write_table
 
     out = Path(out_dir)
-    effect = attack_effect_long(summary_files, metric_files)
+    effect = attack_effect_long(summary_files, prediction_files)
     write_table(effect, to_markdown(attack_effect_wide(effect)), out, "attack_effect")
 
     trained_on = retrained_on(summary_files, prediction_files)
