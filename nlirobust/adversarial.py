@@ -209,3 +209,17 @@ def run_attack(model_dir: str | Path, sample_file: str | Path, out_dir: str | Pa
     model.to(device)
     attacked = attack_pairs(model, tokenizer, pd.read_parquet(sample_file), options, device)
     return write_attack_set(attacked, out_dir, options)
+
+
+def retraining_sets(
+    train: pd.DataFrame, attacked_train: pd.DataFrame, validation: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(training set, validation set) of the adversarial retraining: SNLI train plus the attack's training part,
+    and SNLI validation without the pairs those attacked copies were made from. Validating on them would score
+    the model on the originals of what it trains on, as the `overall` table's SNLI validation cell never does."""
+    from nlirobust.data.schema import PAIR_COLUMNS, check_pairs
+
+    combined = check_pairs(pd.concat([train, attacked_train], ignore_index=True)[list(PAIR_COLUMNS)], "retraining set")
+    originals = set(attacked_train["id"].astype(str).map(original_id))
+    kept = validation[~validation["id"].astype(str).isin(originals)].reset_index(drop=True)
+    return combined, kept

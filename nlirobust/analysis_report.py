@@ -99,3 +99,30 @@ def write_run_facts(run_files: list[str | Path], metric_files: list[str | Path],
         **{"examples/s": ("examples_per_second", lambda v: mean_sd(v, digits=0, scale=1.0))},
     ).reset_index()  # fmt: skip
     write_table(inference, to_markdown(summary), out, "inference")
+
+
+def write_learning_curves(
+    train_logs: list[str | Path],
+    epoch_logs: list[str | Path],
+    recipes: list[str],
+    attacks: list[str],
+    curves: list[str | Path],
+) -> None:
+    """One figure per recipe (its initial runs), then one per retraining attack (its retrained runs), to the paths
+    in `curves`, in that order."""
+    from nlirobust.plots import learning_curves
+    from nlirobust.run_facts import learning_curve_frames
+
+    if len(curves) != len(recipes) + len(attacks):
+        raise ValueError(f"{len(curves)} figure paths for {len(recipes)} recipes and {len(attacks)} attacks")
+    steps, epochs = learning_curve_frames(train_logs, epoch_logs)
+    for recipe, out in zip(recipes, curves[: len(recipes)], strict=True):
+        learning_curves(steps[steps["attack"].isna()], epochs[epochs["attack"].isna()], recipe, out)
+    for attack, out in zip(attacks, curves[len(recipes) :], strict=True):
+        learning_curves(
+            steps[steps["attack"] == attack],
+            epochs[epochs["attack"] == attack],
+            "snli",
+            out,
+            title=f"snli retrained on {attack}-attacked pairs (validated without their originals)",
+        )

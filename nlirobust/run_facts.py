@@ -68,7 +68,13 @@ def inference_long(metric_files: list[str | Path]) -> pd.DataFrame:
 def learning_curve_frames(
     train_logs: list[str | Path], epoch_logs: list[str | Path]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(steps, epochs) of the initial runs, with recipe, seed and lr columns."""
-    steps = pd.concat([pd.read_csv(p).assign(**parse_run(p).key()) for p in train_logs], ignore_index=True)
-    epochs = pd.concat([pd.read_csv(p).assign(**parse_run(p).key()) for p in epoch_logs], ignore_index=True)
+    """(steps, epochs) of training runs, with recipe, seed, lr and attack (None but for an adversarial
+    retraining) columns."""
+
+    def read(path: str | Path) -> pd.DataFrame:
+        run = parse_run(path)
+        return pd.read_csv(path).assign(**run.key(), attack=run.attack)
+
+    steps = pd.concat([read(p) for p in train_logs], ignore_index=True)
+    epochs = pd.concat([read(p) for p in epoch_logs], ignore_index=True)
     return steps, epochs

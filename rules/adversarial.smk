@@ -59,8 +59,10 @@ rule adversarial_training_data:
     input:
         train=prepared("snli", "train"),
         attack_train=f"{ATTACK_DIR}/train.parquet",
+        validation=prepared("snli", "validation"),
     output:
-        temp(f"{ATTACK_DIR}/retrain_data.parquet"),
+        train=temp(f"{ATTACK_DIR}/retrain_data.parquet"),
+        validation=temp(f"{ATTACK_DIR}/retrain_validation.parquet"),
     log:
         "logs/adversarial/retrain_data/{attack}/seed{seed}/lr{lr}.log",
     conda:
@@ -72,14 +74,16 @@ rule adversarial_training_data:
         script=script_path("adversarial_training_data.py"),
     shell:
         "python {params.script:q} --train {input.train:q} --attack-train {input.attack_train:q} "
-        "--out {output:q} > {log:q} 2>&1"
+        "--validation {input.validation:q} --out {output.train:q} --validation-out {output.validation:q} "
+        "> {log:q} 2>&1"
 
 
 rule retrain_adversarial:
     input:
         model=adversarial_retrain_start,
         train=f"{ATTACK_DIR}/retrain_data.parquet",
-        validation=prepared("snli", "validation"),
+        # SNLI validation without the originals of the masked pairs it trains on
+        validation=f"{ATTACK_DIR}/retrain_validation.parquet",
         scored=scored_sets(),
     output:
         model=directory(f"{model_dir(RETRAINED_MODEL)}/model"),

@@ -153,13 +153,19 @@ rule run_facts:
         ],
         train_logs=all_training_runs("train_log.csv"),
         epoch_logs=all_training_runs("epoch_log.csv"),
+        retrained_train_logs=[
+            f"{model_dir(m)}/train_log.csv" for m in models_of(["adversarial"])
+        ],
+        retrained_epoch_logs=[
+            f"{model_dir(m)}/epoch_log.csv" for m in models_of(["adversarial"])
+        ],
     output:
         **{name: f"results/tables/analysis/{name}.csv" for name in RUN_FACT_TABLES},
         **{
             f"{name}_md": f"results/tables/analysis/{name}.md"
             for name in RUN_FACT_TABLES
         },
-        curves=[f"results/figures/learning_curves/{recipe}.png" for recipe in RECIPES],
+        curves=learning_curve_files(),
     log:
         "logs/tables/run_facts.log",
     conda:
@@ -167,8 +173,10 @@ rule run_facts:
     params:
         script=script_path("run_facts.py"),
         recipes=" ".join(RECIPES),
+        attacks=" ".join(retrain_attacks(config) if ADVERSARIAL else []),
         out_dir=lambda wildcards, output: os.path.dirname(output.runs),
     shell:
         "python {params.script:q} --runs {input.runs:q} --metrics {input.metrics:q} --train-logs {input.train_logs:q} "
-        "--epoch-logs {input.epoch_logs:q} --recipes {params.recipes} --out-dir {params.out_dir:q} "
-        "--curves {output.curves:q} > {log:q} 2>&1"
+        "--epoch-logs {input.epoch_logs:q} --retrained-train-logs {input.retrained_train_logs:q} "
+        "--retrained-epoch-logs {input.retrained_epoch_logs:q} --recipes {params.recipes} --attacks {params.attacks} "
+        "--out-dir {params.out_dir:q} --curves {output.curves:q} > {log:q} 2>&1"

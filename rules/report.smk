@@ -64,11 +64,11 @@ rule report:
         curves=(
             [
                 report(
-                    f"results/figures/learning_curves/{recipe}.png",
+                    path,
                     caption="captions/learning_curves.rst",
                     category="Error analysis",
                 )
-                for recipe in RECIPES
+                for path in learning_curve_files()
             ]
             if ANALYSIS
             else []
