@@ -19,7 +19,7 @@ from nlirobust.adversarial import original_id
 from nlirobust.labels import LABEL_NAMES
 from nlirobust.lexicon import mentions_any
 from nlirobust.run_paths import evalset_of, parse_run
-from nlirobust.stats import SEED_TEST_NOTE, holm, mcnemar_exact, seed_level_p, seed_test_cells
+from nlirobust.stats import SEED_TEST_NOTE, holm, mcnemar_exact, seed_level_p, seed_test_cells, seed_test_note
 from nlirobust.tables import COLLAPSED_MARK, collapsed, mean_sd, percent, points
 
 
@@ -222,7 +222,7 @@ def overall_wide(
                 else ""
             ),
         }
-        p_value = math.nan
+        p_value, note = math.nan, ""
         if model != "baseline":
             tests, changes = [], []
             for seed in part["seed"]:
@@ -237,13 +237,13 @@ def overall_wide(
                 changes.append(new_ok.mean() - base_ok.mean())
             row["Fixed / broken vs baseline (each seed)"] = ", ".join(f"{t['fixed']} / {t['broken']}" for t in tests)
             row["McNemar p (each seed)"] = ", ".join(f"{t['p_value']:.3g}" for t in tests)
-            p_value = seed_level_p(changes)
+            p_value, note = seed_level_p(changes), seed_test_note(changes)
         rows.append(row)
-        seed_p.append(p_value if model != "baseline" else None)
+        seed_p.append((p_value, note) if model != "baseline" else None)
     tested = [i for i, p in enumerate(seed_p) if p is not None]
-    adjusted = holm([seed_p[i] for i in tested])
+    adjusted = holm([seed_p[i][0] for i in tested])
     for i, p_holm in zip(tested, adjusted, strict=True):
-        rows[i] |= seed_test_cells(seed_p[i], float(p_holm), alpha)
+        rows[i] |= seed_test_cells(seed_p[i][0], float(p_holm), alpha, seed_p[i][1])
     table = pd.DataFrame(rows)
     return table.fillna("") if not table.empty else table
 
@@ -331,7 +331,9 @@ def subset_metrics_wide(metrics: pd.DataFrame, min_pairs: int = 30) -> pd.DataFr
         table.loc[few, name] = table.loc[few, "support"].map(too_few)
     table["support"] = table["support"].round().astype(int)
     table = table.rename(columns={"support": "pairs (per seed)"})
-    return table[[*keys[:-1], "subset pairs (per seed)", "class", "precision", "recall", "f1", "pairs (per seed)", "seeds"]]
+    return table[
+        [*keys[:-1], "subset pairs (per seed)", "class", "precision", "recall", "f1", "pairs (per seed)", "seeds"]
+    ]
 
 
 def confusion_wide(confusion: pd.DataFrame) -> pd.DataFrame:

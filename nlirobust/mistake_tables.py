@@ -155,7 +155,12 @@ def accuracy_change_wide(long: pd.DataFrame, recipes: list[str], alpha: float = 
                 ),
                 "McNemar p (each seed)": ", ".join(f"{p:.3g}" for p in part["p_value"]),
             }
-            | seed_test_cells(float(part["seed_test_p"].iloc[0]), float(part["seed_test_p_holm"].iloc[0]), alpha)
+            | seed_test_cells(
+                float(part["seed_test_p"].iloc[0]),
+                float(part["seed_test_p_holm"].iloc[0]),
+                alpha,
+                part["seed_test_note"].iloc[0],
+            )
         )
     return pd.DataFrame(rows)
 

@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 ONE_SEED = "one seed: no across-seed test"
+NO_SPREAD = "every seed changed by the same amount: no t-test"
 # Said under every table that tests: which test each p is, and which one decides "significant".
 SEED_TEST_NOTE = (
     "Tests: *McNemar p (each seed)* is the exact McNemar test of one seed's models on the same pairs (the pair is "
@@ -39,17 +40,25 @@ def mcnemar_exact(before_correct: np.ndarray, after_correct: np.ndarray) -> dict
 def seed_level_p(changes: np.ndarray | list[float]) -> float:
     """Two-sided paired t-test of per-seed changes (after - before, one value a seed) against no change.
 
-    NaN with fewer than two seeds (there is no across-seed test). Seeds that all changed by exactly the same
-    amount have no spread: p is 0 for a non-zero change and 1 for none.
+    NaN where there is no such test: fewer than two seeds, or seeds that all changed by exactly the same amount
+    (no spread: the t statistic is undefined, and identical seeds are no evidence of independence either);
+    `seed_test_note` says which.
     """
     from scipy.stats import ttest_1samp
 
     changes = np.asarray(changes, dtype=float)
-    if len(changes) < 2:
+    if len(changes) < 2 or np.ptp(changes) == 0:
         return math.nan
-    if np.ptp(changes) == 0:
-        return 0.0 if changes[0] != 0 else 1.0
     return float(ttest_1samp(changes, 0.0).pvalue)
+
+
+def seed_test_note(changes: np.ndarray | list[float]) -> str:
+    """Why a cell has no seed-level p ('' when it has one)."""
+    if len(changes) < 2:
+        return ONE_SEED
+    if np.ptp(np.asarray(changes, dtype=float)) == 0:
+        return NO_SPREAD
+    return ""
 
 
 def holm(p_values: list[float] | np.ndarray) -> np.ndarray:
@@ -67,10 +76,11 @@ def holm(p_values: list[float] | np.ndarray) -> np.ndarray:
     return adjusted
 
 
-def seed_test_cells(p: float, p_holm: float, alpha: float) -> dict[str, str]:
-    """The seed-level columns of a rendered table: the t-test's p, Holm's p and whether it is significant."""
+def seed_test_cells(p: float, p_holm: float, alpha: float, note: str = ONE_SEED) -> dict[str, str]:
+    """The seed-level columns of a rendered table: the t-test's p, Holm's p and whether it is significant; `note`
+    stands in for p where there is no test."""
     if math.isnan(p):
-        return {"Seed-level p (paired t)": ONE_SEED, "Holm p": "", f"Significant (Holm p < {alpha})": ""}
+        return {"Seed-level p (paired t)": note, "Holm p": "", f"Significant (Holm p < {alpha})": "no test"}
     return {
         "Seed-level p (paired t)": f"{p:.3g}",
         "Holm p": f"{p_holm:.3g}",
@@ -80,15 +90,21 @@ def seed_test_cells(p: float, p_holm: float, alpha: float) -> dict[str, str]:
 
 def with_seed_tests(long, cell_keys: list[str], change: str):
     """`long` (one row a run) with `seed_test_p` (paired t-test over the seeds of each cell, the cell named by
-    `cell_keys`, on the column `change`) and `seed_test_p_holm` (Holm over every cell of the frame: the family is
-    the whole table), each repeated on the cell's rows so the CSV holds the numbers its Markdown shows."""
+    `cell_keys`, on the column `change`), `seed_test_note` (why there is none) and `seed_test_p_holm` (Holm over
+    every cell of the frame: the family is the whole table), each repeated on the cell's rows so the CSV holds the
+    numbers its Markdown shows."""
     import pandas as pd
 
+    columns = ["seed_test_p", "seed_test_note", "seed_test_p_holm"]
+    long = long.drop(columns=columns, errors="ignore")
     if long.empty:
-        return long.assign(seed_test_p=pd.Series(dtype=float), seed_test_p_holm=pd.Series(dtype=float))
-    cells = long.groupby(cell_keys, sort=True, dropna=False)[change].agg(lambda v: seed_level_p(v.to_numpy()))
-    cells = cells.rename("seed_test_p").to_frame()
-    cells["seed_test_p_holm"] = holm(cells["seed_test_p"].to_numpy())
-    return long.drop(columns=["seed_test_p", "seed_test_p_holm"], errors="ignore").merge(
-        cells.reset_index(), on=cell_keys, how="left", validate="many_to_one"
+        return long.assign(**{c: pd.Series(dtype=object) for c in columns})
+    grouped = long.groupby(cell_keys, sort=True, dropna=False)[change]
+    cells = pd.DataFrame(
+        {
+            "seed_test_p": grouped.agg(lambda v: seed_level_p(v.to_numpy())),
+            "seed_test_note": grouped.agg(lambda v: seed_test_note(v.to_numpy())),
+        }
     )
+    cells["seed_test_p_holm"] = holm(cells["seed_test_p"].to_numpy())
+    return long.merge(cells.reset_index(), on=cell_keys, how="left", validate="many_to_one")

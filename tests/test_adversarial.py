@@ -127,3 +127,16 @@ def test_error_flow_counts_fixed_introduced_remaining():
     flow = error_flow(base, new)
     # a: wrong -> right (fixed); b: right -> right; c: wrong -> wrong; d: right -> wrong; e: wrong -> right
     assert flow == {"pairs": 5, "baseline_errors": 3, "fixed": 2, "introduced": 1, "remaining": 1}
+
+
+def test_retraining_validates_without_the_originals_of_its_masked_pairs(small_data):
+    """The retrained model trains on masked copies of some SNLI validation pairs: its per-epoch validation (the
+    learning curve) leaves those pairs' originals out, and keeps every other validation pair."""
+    from nlirobust.adversarial import attacked_id, retraining_sets
+
+    train = pd.read_parquet(small_data["snli_train"])
+    validation = pd.read_parquet(small_data["snli_validation"])
+    attacked = validation.iloc[:30].assign(id=lambda f: f["id"].map(attacked_id), hypothesis="A [MASK] .")
+    combined, kept = retraining_sets(train, attacked, validation)
+    assert len(combined) == len(train) + 30
+    assert set(kept["id"]) == set(validation["id"].iloc[30:])
