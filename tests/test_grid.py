@@ -1,0 +1,160 @@
+"""A 1-recipe x 2-seed x 2-learning-rate grid of the embedded default, small sizes, run through the workflow: every
+rendered table a researcher reads that aggregates over the grid, recounted from the prediction files."""
+
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from scipy.stats import binomtest, ttest_rel
+from workflow_helpers import run_snakemake, write_config
+
+from nlirobust.names import lr_name
+
+pytestmark = pytest.mark.workflow
+SEEDS = [1, 2]
+RATES = [1.5e-3, 1.0e-3]
+SIZES = {
+    "snli_train": 1500,
+    "snli_validation": 240,
+    "snli_test": 240,
+    "mnli_train": 300,
+    "mnli_validation": 120,
+    "chaosnli": 30,
+    "breaking_nli_scale": 0.05,
+}
+
+
+@pytest.fixture(scope="module")
+def grid_run(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("grid")
+    config = write_config(
+        workdir / "grid.yaml",
+        base="config/demo.yaml",
+        recipes=["snli"],
+        seeds=SEEDS,
+        learning_rates=RATES,
+        embedded={
+            "seed": 0,
+            "sizes": SIZES,
+            "model": {"hidden_size": 64, "num_layers": 2, "num_heads": 2, "intermediate_size": 128, "vocab_size": 600},
+        },
+        training={"epochs": 2, "logging_steps": 5},
+        evaluation={"sets": ["snli/validation", "snli/test", "breaking_nli/test"], "challenge_sets": []},
+        mistakes={"selections": ["all_epochs"], "final_learning_rates": ["from_schedule"]},
+        adversarial={"per_class": 40, "attacks": ["gradient"], "retrain_attacks": ["gradient"]},
+        analysis=None,
+    )
+    settings = yaml.safe_load(config.read_text())
+    settings["data"].pop("hans")  # not needed here: its tables are tested elsewhere
+    config.write_text(yaml.safe_dump(settings))
+    run_snakemake("--cores", "2", "--configfile", str(config), workdir=workdir)
+    return workdir
+
+
+def runs():
+    return [(seed, lr_name(lr)) for lr in RATES for seed in SEEDS]
+
+
+def predictions(workdir, model, evalset):
+    return pd.read_parquet(workdir / f"results/predictions/{model}/{evalset}.parquet")
+
+
+def correct(frame):
+    return (frame["gold"] == frame["pred"]).to_numpy()
+
+
+def block(markdown: str, lr: str) -> str:
+    """The Markdown block of one learning rate (tables are split by `lr = ...` headings)."""
+    part = markdown.split(f"lr = {float(lr)}**")[1]
+    return part.split("**")[0]
+
+
+def test_table4_lists_the_rate_each_final_run_used_per_initial_rate(grid_run):
+    markdown = (grid_run / "results/tables/mistakes/table4_learning_rates.md").read_text()
+    used = {}
+    for seed, lr in runs():
+        steps = pd.read_csv(grid_run / f"results/models/snli/seed{seed}/lr{lr}/train_log.csv")
+        used.setdefault(lr, set()).add(float(steps["learning_rate"].iloc[-1]))  # where the schedule ended
+    for lr, rates in used.items():
+        row = next(line for line in markdown.splitlines() if re.search(rf"\|\s*{float(lr)}\s*\|", line))
+        for rate in rates:
+            assert f"{rate:.3g}" in row
+    pooled = np.mean([r for rates in used.values() for r in rates])
+    assert f"{pooled:.3g}" not in markdown
+
+
+def test_table7_recounted_per_seed_with_a_seed_level_test(grid_run):
+    markdown = (grid_run / "results/tables/mistakes/breaking_nli/table7_accuracy.md").read_text()
+    p_values = {}
+    for lr in (lr_name(r) for r in RATES):
+        cells, changes = [], []
+        for seed in SEEDS:
+            before = correct(predictions(grid_run, f"snli/seed{seed}/lr{lr}", "breaking_nli/test"))
+            after = correct(
+                predictions(grid_run, f"final/all_epochs/final_lrfrom_schedule/snli/seed{seed}/lr{lr}",
+                            "breaking_nli/test")
+            )  # fmt: skip
+            fixed, broken = int((~before & after).sum()), int((before & ~after).sum())
+            cells.append((fixed, broken))
+            changes.append(after.mean() - before.mean())
+        text = block(markdown, lr)
+        assert ", ".join(f"{f} / {b}" for f, b in cells) in text
+        for fixed, broken in cells:
+            assert f"{1.0 if fixed + broken == 0 else binomtest(fixed, fixed + broken).pvalue:.3g}" in text
+        p_values[lr] = ttest_rel(changes, [0, 0]).pvalue if np.ptp(changes) else None
+    tested = {lr: p for lr, p in p_values.items() if p is not None}
+    for lr, p in tested.items():
+        holm = min(1.0, p * (len(tested) if p == min(tested.values()) else 1))
+        holm = max(holm, min(1.0, min(tested.values()) * len(tested)))
+        assert re.search(rf"\|\s*{p:.3g}\s*\|\s*{holm:.3g}\s*\|", block(markdown, lr))
+
+
+def test_initial_accuracy_and_the_reports_comparison_keep_rates_apart(grid_run):
+    accuracy = {
+        (seed, lr): correct(predictions(grid_run, f"snli/seed{seed}/lr{lr}", "snli/validation")).mean()
+        for seed, lr in runs()
+    }
+    table = (grid_run / "results/tables/initial_accuracy.md").read_text()
+    report = (grid_run / "results/report.md").read_text()
+    means = {}
+    for lr in (lr_name(r) for r in RATES):
+        values = pd.Series([100 * accuracy[(seed, lr)] for seed in SEEDS])
+        means[lr] = values.mean()
+        row = next(line for line in table.splitlines() if re.match(rf"\|\s*snli\s*\|\s*{float(lr)}\s*\|", line))
+        assert f"{values.mean():.1f} ± {values.std():.1f}" in row
+        assert f"snli at {lr} {values.mean():.1f} ± {values.std():.1f}%" in report or (
+            f"snli {values.mean():.1f} ± {values.std():.1f}%" in report
+        )
+    chosen = max(means, key=means.get)
+    assert f"snli {chosen} (snli/validation)" in report
+    pooled = np.mean([100 * a for a in accuracy.values()])
+    assert f"ours snli {pooled:.1f}%" not in report
+
+
+def test_adversarial_tables_recounted_per_seed_and_on_one_code_path(grid_run):
+    effect = pd.read_csv(grid_run / "results/tables/adversarial/attack_effect.csv")
+    overall = (grid_run / "results/tables/adversarial/overall.md").read_text()
+    for seed, lr in runs():
+        attack = f"results/adversarial/gradient/snli/seed{seed}/lr{lr}"
+        ids = pd.concat([pd.read_parquet(grid_run / attack / f"{p}.parquet") for p in ("train", "heldout")])["id"]
+        clean = predictions(grid_run, f"snli/seed{seed}/lr{lr}", "snli/validation").set_index("id")
+        clean = clean.loc[ids.str.removeprefix("adv:")]
+        row = effect[(effect["seed"] == seed) & (effect["lr"] == float(lr))].iloc[0]
+        assert row["clean_accuracy"] == pytest.approx((clean["gold"] == clean["pred"]).mean())
+        base = correct(predictions(grid_run, f"snli/seed{seed}/lr{lr}", "snli/test"))
+        new = correct(predictions(grid_run, f"adversarial/gradient/snli/seed{seed}/lr{lr}", "snli/test"))
+        assert f"{int((~base & new).sum())} / {int((base & ~new).sum())}" in overall
+    assert "(each seed)" in overall and "pooled" not in overall.split("Tests:")[0]
+    retrained = json.loads(
+        (grid_run / f"results/models/adversarial/gradient/snli/seed1/lr{lr_name(RATES[0])}/run.json").read_text()
+    )
+    assert retrained["arguments"]["validation_file"].endswith("retrain_validation.parquet")
+
+
+def test_figures_are_drawn_for_the_grid(grid_run):
+    for name in ("mistakes_by_category", "breaking_accuracy_before_after", "epoch_mistake_overlap", "data_maps",
+                 "adversarial_error_flow_chart"):  # fmt: skip
+        assert (grid_run / f"results/figures/{name}.png").read_bytes()[:4] == b"\x89PNG", name
