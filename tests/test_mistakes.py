@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.stats import ttest_1samp
 
 from nlirobust import mistake_tables as mt
 from nlirobust.mistakes import (
@@ -151,9 +152,14 @@ def test_cells_over_seeds_show_mean_sd_and_mean_delta():
         }
     )
     change["improvement_points"] = 100 * (change["accuracy_after"] - change["accuracy_before"])
+    from nlirobust.stats import with_seed_tests
+
+    change = with_seed_tests(change, ["selection", "final_lr", "lr", "recipe"], "improvement_points")
     row = mt.accuracy_change_wide(change, ["snli"]).iloc[0]
     assert row["Before (%)"] == "51.00 ± 1.41"
     assert row["Improvement (points)"] == "+9.00 ± 1.41"
-    assert row["Fixed / broken (pooled over seeds)"] == "9 / 0"  # pooled over seeds: 9 of 9, p = 2 / 2**9
-    assert float(row["McNemar p"]) == pytest.approx(2 / 2**9, rel=1e-3)
-    assert row["Significant (p < 0.05)"] == "yes"
+    # each seed's own test (the same pairs in two seeds are not 9 independent pairs: never pooled to p = 2 / 2**9)
+    assert row["Fixed / broken (each seed)"] == "5 / 0, 4 / 0"
+    assert row["McNemar p (each seed)"] == "0.0625, 0.125"
+    assert float(row["Seed-level p (paired t)"]) == pytest.approx(ttest_1samp([10.0, 8.0], 0).pvalue, rel=1e-3)
+    assert row["Significant (Holm p < 0.05)"] == "no"

@@ -122,10 +122,11 @@ def test_table4_with_one_rate_per_recipe_puts_each_recipe_in_one_row():
             "selection": ["all_epochs"] * 4,
             "final_lr": ["2.7e-07", "from_schedule", "2.4e-07", "from_schedule"],
             "learning_rate": [2.7e-7, 1e-9, 2.4e-7, 2e-9],
+            "lr": 5e-5,
         }
     )
     assert final_lr_roles(runs).tolist() == ["configured", "from_schedule", "configured", "from_schedule"]
-    table = learning_rates_wide(runs, ["snli", "mnli"]).set_index("final_lr")
+    table = learning_rates_wide(runs, ["snli", "mnli"]).set_index("final lr")
     assert table.loc["configured", "snli"] == "2.7e-07"
     assert table.loc["configured", "mnli"] == "2.4e-07"
     grid = runs.assign(final_lr=["1e-07", "from_schedule"] * 2)

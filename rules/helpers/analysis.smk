@@ -27,7 +27,10 @@ def analysis_outputs(pattern):
 
 def learning_curve_files():
     """One learning-curve figure per recipe (its initial runs), then one per retraining attack (its retrained runs)."""
-    attacks = retrain_attacks(config) if ADVERSARIAL else []  # as params.attacks of run_facts
+    attacks = (
+        retrain_attacks(config) if ADVERSARIAL else []
+    )  # as params.attacks of run_facts
     return [f"results/figures/learning_curves/{recipe}.png" for recipe in RECIPES] + [
-        f"results/figures/learning_curves/adversarial_{attack}.png" for attack in attacks
+        f"results/figures/learning_curves/adversarial_{attack}.png"
+        for attack in attacks
     ]
