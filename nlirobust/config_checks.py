@@ -85,3 +85,71 @@ def config_problem(config: dict, config_files: list[str | Path], schema_file: st
         if problem:
             return problem
     return schema_problem(config, schema_file)
+
+
+def recipe_problem(config: dict) -> str | None:
+    """A recipe that trains on one data set twice (`snli_snli`, likely a typo for snli_mnli), unless the config
+    says `allow_repeated_stages: true`."""
+    import difflib
+
+    from nlirobust.names import REFERENCE_RECIPES
+
+    if config.get("allow_repeated_stages"):
+        return None
+    for i, recipe in enumerate(config["recipes"]):
+        stages = recipe.split("_")
+        repeated = sorted({s for s in stages if stages.count(s) > 1})
+        if repeated:
+            # the reference recipe of the same length that starts where this one starts (snli_snli: snli_mnli)
+            same_start = [
+                r for r in REFERENCE_RECIPES if r.split("_")[0] == stages[0] and r.count("_") == len(stages) - 1
+            ]
+            nearest = difflib.get_close_matches(recipe, same_start or REFERENCE_RECIPES, n=1, cutoff=0)[0]
+            return (
+                f"config: recipes[{i}]: '{recipe}' trains on {', '.join(repeated)} more than once; did you mean "
+                f"'{nearest}'? (set allow_repeated_stages: true to train it as written)"
+            )
+    return None
+
+
+def _installed(package: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(package) is not None
+
+
+def workflow_problem(config: dict) -> str | None:
+    """Every check that needs more than the schema (keys that must agree, models on disk, optional packages), run
+    once while planning: the first problem as one `config:` line, or None. `config` has the schema's defaults."""
+    from nlirobust import workflow_config
+    from nlirobust.model_checks import model_name_problem
+
+    problem = recipe_problem(config)
+    if problem:
+        return problem
+    try:
+        workflow_config.datasets(config)  # an evaluation set of an optional data set left out of data:
+        for recipe in config["recipes"]:
+            workflow_config.final_learning_rates(config, recipe)  # a rate mapping without a recipe
+        workflow_config.retrain_attacks(config)  # retraining on an attack that is not built
+    except ValueError as err:
+        return str(err)
+    models = [("model.name_or_path", config["model"]["name_or_path"], config["model"].get("max_length"))]
+    llm = (config.get("analysis") or {}).get("llm")
+    if llm:
+        models.append(("analysis.llm.model", llm["model"], None))
+    for key, name, max_length in models:
+        problem = model_name_problem(name, key, max_length)
+        if problem:
+            return problem
+    tracker = config["training"].get("report_to", "none")
+    optional = [("training.report_to", tracker, tracker)] if tracker != "none" else []
+    if llm and llm.get("backend") == "vllm":
+        optional.append(("analysis.llm.backend", "vllm", "vllm"))
+    for key, value, package in optional:
+        if not _installed(package):
+            return (
+                f"config: {key}: '{value}' needs the Python package '{package}', which is not installed "
+                f"(pip install {package})"
+            )
+    return None

@@ -1,5 +1,7 @@
 """Names shared by the package and the workflow's rules; importing this module must stay instant (no pandas)."""
 
+# The reference study's four recipes (stage chains); others of the same form are allowed (rules/common.smk).
+REFERENCE_RECIPES: tuple[str, ...] = ("snli", "snli_mnli", "mnli", "mnli_snli")
 # Splits every data source provides once prepared (results/data/{dataset}/{split}.parquet).
 SPLITS: dict[str, tuple[str, ...]] = {
     "snli": ("train", "validation", "test"),

@@ -28,6 +28,13 @@ def data_section(counts_files: list[str | Path]) -> str:
                     "split": split,
                     "pairs": c["pairs"],
                     "dropped (no gold label)": c["dropped_no_gold_label"],
+                    # rows whose pair appears again with another label (data.conflicting_duplicates)
+                    "pair with two labels": f"{c.get('conflicting_duplicates', 0)}"
+                    + (
+                        " dropped"
+                        if c.get("conflicting_duplicates") and c.get("conflicting_duplicates_action") == "drop"
+                        else ""
+                    ),
                     **{name: labels.get(i, 0) for i, name in enumerate(names)},
                 }
             )
@@ -320,7 +327,9 @@ def write_report(
         "",
         "## Data",
         "",
-        "Pairs per split after loading; pairs without a gold label (SNLI's -1) are dropped and counted.",
+        "Pairs per split after loading; pairs without a gold label (SNLI's -1) are dropped and counted, and so are "
+        "rows whose pair appears again in the split with another label (kept unless data.conflicting_duplicates "
+        "says drop).",
         "",
         data_section(counts_files),
         "",

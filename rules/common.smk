@@ -3,7 +3,6 @@
 # derived config from nlirobust/workflow_config.py; helpers of one study live in that study's rules file.
 # Nothing heavy is imported here: parsing the workflow must stay fast (no torch, no transformers).
 
-import importlib.util
 import json
 import os
 import re
@@ -13,8 +12,7 @@ from pathlib import Path
 
 from snakemake.utils import validate
 
-from nlirobust.config_checks import config_problem
-from nlirobust.model_checks import looks_like_a_path, model_dir_problem
+from nlirobust.config_checks import config_problem, workflow_problem
 from nlirobust.names import (
     ADVERSARIAL_TABLES,
     AMBIGUITY_SELECTIONS,
@@ -64,7 +62,8 @@ from nlirobust.workflow_config import (
     training_sources,
 )
 
-# One line on stderr for a bad config (the key path, the YAML pitfall), then Snakemake's validation fills defaults.
+# One line on stderr for a bad config (the key path, the YAML pitfall), then Snakemake's validation fills defaults,
+# then every check across keys, of models on disk and of optional packages: all here, once, each one line.
 _config_problem = config_problem(
     config,
     workflow.configfiles,
@@ -73,6 +72,9 @@ _config_problem = config_problem(
 if _config_problem:
     sys.exit(_config_problem)
 validate(config, schema="../config/schema.yaml")
+_config_problem = workflow_problem(config)
+if _config_problem:
+    sys.exit(_config_problem)
 
 SCRIPTS = Path(workflow.basedir) / "scripts"
 
@@ -109,32 +111,6 @@ DATASETS = datasets(
 ADVERSARIAL = config.get("adversarial")
 ANALYSIS = config.get("analysis")
 LLM = (ANALYSIS or {}).get("llm")  # optional: without it the LLM rules are skipped
-for (
-    _recipe
-) in RECIPES:  # a recipe missing from a final-rate mapping is refused while planning
-    final_learning_rates(config, _recipe)
-retrain_attacks(
-    config
-)  # retraining on an attack that is not built is refused while planning
-
-
-def require_installed(package, key, value):
-    """A config value that needs an optional package: one clear line at parse time, not a job failing later."""
-    if importlib.util.find_spec(package) is None:
-        raise ValueError(
-            f"config: {key}: '{value}' needs the Python package '{package}', which is not installed "
-            f"(pip install {package})"
-        )
-
-
-if config["training"].get("report_to", "none") != "none":
-    require_installed(
-        config["training"]["report_to"],
-        "training.report_to",
-        config["training"]["report_to"],
-    )
-if ANALYSIS and ANALYSIS.get("llm", {}).get("backend") == "vllm":
-    require_installed("vllm", "analysis.llm.backend", "vllm")
 
 
 wildcard_constraints:
@@ -199,27 +175,14 @@ def prepared_splits(dataset):
 
 
 # ---- models ---------------------------------------------------------------------------------------------------
-def model_location(name, key, embedded_dir, max_length=None):
-    """Where a configured model lives: the embedded build, an existing directory, or a hub download.
-
-    An existing directory is checked now (weights present, `max_length` within its position limit), and a name
-    meant as a path that does not exist is refused, not sent to the hub."""
+def model_location(name, embedded_dir):
+    """Where a configured model lives: the embedded build, an existing directory, or a hub download (the name was
+    checked while planning: nlirobust.config_checks.workflow_problem)."""
     name = str(name)
     if name == "embedded":
         return embedded_dir
     if Path(name).exists():
-        problem = model_dir_problem(name, max_length)
-        if problem:
-            raise ValueError(f"config: {key}: {problem}")
         return name
-    if looks_like_a_path(name):
-        raise ValueError(
-            f"config: {key}: '{name}' is no directory here (a local path that does not exist yet?)"
-        )
-    if not re.fullmatch(r"[A-Za-z0-9][\w.-]*/[\w.-]+", name):
-        raise ValueError(
-            f"config: {key}: '{name}' is neither an existing directory nor a hub id (owner/name)"
-        )
     return f"resources/models/hub/{hub_slug(name)}"
 
 
@@ -229,15 +192,7 @@ def hub_slug(model_id):
 
 def pretrained_model():
     """Directory of the model every first stage starts from."""
-    return model_location(
-        config["model"]["name_or_path"],
-        "model.name_or_path",
-        "resources/models/embedded",
-        config["model"]["max_length"],
-    )
-
-
-pretrained_model()  # a bad model (missing path, no weights, too short for max_length) stops planning here
+    return model_location(config["model"]["name_or_path"], "resources/models/embedded")
 
 
 def run_dir(recipe="{recipe}", seed="{seed}", lr="{lr}"):

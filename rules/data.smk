@@ -119,9 +119,11 @@ for _dataset in DATASETS:
                 if config["data"][_dataset].get("split")
                 else ""
             ),
+            conflicts=config["data"].get("conflicting_duplicates", "keep"),
         shell:
             "python {params.script:q} --dataset {params.dataset} --raw {input.raw:q} --splits {params.splits} "
-            "{params.shares} --out-dir {params.out_dir:q} --counts {output.counts:q} > {log:q} 2>&1"
+            "{params.shares} --conflicting-duplicates {params.conflicts} --out-dir {params.out_dir:q} "
+            "--counts {output.counts:q} > {log:q} 2>&1"
 
 
 # Which training and tuning sources share pairs with the scored sets (the `leakage` setting decides what happens

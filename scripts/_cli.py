@@ -9,13 +9,14 @@ from collections.abc import Callable
 
 
 def run_main(main: Callable[[], object]) -> None:
-    """Run `main`; bad data or configuration ends with one line on stderr and exit status 2."""
+    """Run `main`; bad data or configuration, or a full disk, ends with one line on stderr and exit status 2."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    from nlirobust.data.io import NoSpaceLeft
     from nlirobust.data.schema import DataFormatError
 
     try:
         main()
-    except DataFormatError as err:
+    except (DataFormatError, NoSpaceLeft) as err:
         print(f"error: {err}", file=sys.stderr)
         sys.exit(2)

@@ -18,6 +18,12 @@ def main() -> None:
     parser.add_argument(
         "--split-shares", default=None, help='JSON: cut the one file --raw into splits, e.g. {"validation": 0.1}'
     )
+    parser.add_argument(
+        "--conflicting-duplicates",
+        choices=["keep", "drop", "fail"],
+        default="keep",
+        help="a pair that appears with two labels in one split: keep (with a warning), drop every copy, or fail",
+    )
     args = parser.parse_args()
 
     import json
@@ -26,7 +32,8 @@ def main() -> None:
     from nlirobust.data.prepare import prepare_dataset
 
     shares = json.loads(args.split_shares) if args.split_shares else None
-    write_json(prepare_dataset(args.dataset, args.raw, args.out_dir, args.splits, shares), args.counts)
+    counts = prepare_dataset(args.dataset, args.raw, args.out_dir, args.splits, shares, args.conflicting_duplicates)
+    write_json(counts, args.counts)
 
 
 if __name__ == "__main__":

@@ -520,3 +520,62 @@ def test_several_visible_gpus_train_one_device_at_the_configured_batch_size(
     assert written["visible_gpus"] == 2 and written["device"] == "cpu"
     warnings = [r.getMessage() for r in caplog.records if "GPUs visible" in r.getMessage()]
     assert len(warnings) == 1 and "batch size 16" in warnings[0]
+
+
+def test_a_full_disk_while_checkpointing_says_so_in_one_line_and_the_rerun_resumes(
+    uninterrupted, tiny_model, small_data, tmp_path, monkeypatch
+):
+    """torch's zip writer reports a full disk as `[enforce fail at inline_container.cc:672] ... unexpected pos`:
+    the job must name the file in one line, leave no half-written checkpoint, and resume once space is freed."""
+    import nlirobust.training.checkpoints as checkpoints
+    from nlirobust.data.io import NoSpaceLeft
+
+    save = checkpoints.torch.save
+    calls = {"n": 0}
+
+    def disk_fills_up(obj, path, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:  # the second epoch's checkpoint
+            raise RuntimeError("[enforce fail at inline_container.cc:672] . unexpected pos 3712 vs 3648")
+        return save(obj, path, *args, **kwargs)
+
+    monkeypatch.setattr(checkpoints.torch, "save", disk_fills_up)
+    with pytest.raises(NoSpaceLeft, match=r"^no space left on device while writing .*checkpoint-0+188\.tmp/state\.pt$"):
+        train_stage(stage_args(tiny_model, small_data, tmp_path))
+    assert not list((tmp_path / "checkpoints").glob(".*.tmp"))  # nothing half written is left
+    assert [p.name for p in (tmp_path / "checkpoints").glob("checkpoint-*")] == ["checkpoint-000000094"]
+    monkeypatch.setattr(checkpoints.torch, "save", save)
+    train_stage(stage_args(tiny_model, small_data, tmp_path))
+    assert_same_results(uninterrupted[0], tmp_path / "run")
+
+
+def test_a_full_disk_is_one_line_on_the_command_line(capsys):
+    from _cli import run_main
+
+    from nlirobust.data.io import atomic_path
+
+    def main():
+        with atomic_path("/tmp/nlirobust-full-disk-test/x.parquet"):
+            raise OSError(28, "No space left on device")
+
+    with pytest.raises(SystemExit) as stopped:
+        run_main(main)
+    assert stopped.value.code == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        "error: no space left on device while writing /tmp/nlirobust-full-disk-test/x.parquet"
+    )
+
+
+def test_a_run_resumed_with_another_thread_count_continues_with_the_first_one(
+    uninterrupted, tiny_model, small_data, tmp_path, monkeypatch, caplog
+):
+    """CPU kernels split sums by thread, so 1 and 2 threads differ in the last bits: a job requeued with another
+    `training.threads` takes the count the run started with and ends bit-identical to the uninterrupted run."""
+    import logging
+
+    train_until_crash_in_second_epoch(monkeypatch, stage_args(tiny_model, small_data, tmp_path))
+    with caplog.at_level(logging.WARNING, logger="nlirobust.training.trainer"):
+        facts = train_stage(stage_args(tiny_model, small_data, tmp_path, threads=2))
+    assert any("resuming with 1 CPU threads" in r.getMessage() for r in caplog.records)
+    assert facts["threads"] == 1
+    assert_same_results(uninterrupted[0], tmp_path / "run")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import errno
 import json
 import os
 import tempfile
@@ -71,6 +72,32 @@ def read_table(path: str | Path) -> pd.DataFrame:
     raise DataFormatError(f"{path}: unsupported file type '{suffix}' (use .jsonl, .csv, .tsv or .parquet)")
 
 
+class NoSpaceLeft(Exception):
+    """The disk (or quota) filled up while a file was written: said in one line; the partial file is removed."""
+
+
+# How a full disk surfaces: OSError ENOSPC / EDQUOT, or torch's zip writer ("unexpected pos", "file write failed").
+_NO_SPACE_ERRNOS = {errno.ENOSPC, errno.EDQUOT}
+_NO_SPACE_WORDS = ("no space left on device", "disk quota exceeded", "unexpected pos", "file write failed")
+
+
+def is_no_space(err: BaseException) -> bool:
+    if isinstance(err, OSError) and err.errno in _NO_SPACE_ERRNOS:
+        return True
+    return isinstance(err, OSError | RuntimeError) and any(w in str(err).lower() for w in _NO_SPACE_WORDS)
+
+
+@contextmanager
+def no_space_left_as_one_line(path: str | Path) -> Iterator[None]:
+    """Turn a full disk while writing `path` into NoSpaceLeft naming it (the caller removes what it wrote)."""
+    try:
+        yield
+    except (OSError, RuntimeError) as err:
+        if is_no_space(err):
+            raise NoSpaceLeft(f"no space left on device while writing {path}") from None
+        raise
+
+
 @contextmanager
 def atomic_path(final: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside `final`; rename it into place only if the block succeeds."""
@@ -80,8 +107,9 @@ def atomic_path(final: str | Path) -> Iterator[Path]:
     os.close(fd)
     tmp_path = Path(tmp)
     try:
-        yield tmp_path
-        os.replace(tmp_path, final)
+        with no_space_left_as_one_line(final):
+            yield tmp_path
+            os.replace(tmp_path, final)
     finally:
         if tmp_path.exists():
             tmp_path.unlink()

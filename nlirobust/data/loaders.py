@@ -88,18 +88,21 @@ def normalize_pairs(raw: pd.DataFrame, source: str, origin: str, id_prefix: str 
         elif field in ("premise", "hypothesis", "label"):
             raise DataFormatError(f"{origin}: missing field '{field}' (looked for: {', '.join(spellings)})")
 
+    if raw.empty:
+        raise DataFormatError(f"{origin}: file has a header but no pairs")
+    # errors name the field as the file spells it (gold_label, sentence1), not as the schema does
     for field in ("premise", "hypothesis"):
         values = raw[columns[field]]
         missing = values.isna() | values.map(lambda v: not isinstance(v, str) or not v.strip())
         if missing.any():
             i = int(missing.to_numpy().nonzero()[0][0])
             what = "missing" if pd.isna(values.iloc[i]) else "empty"
-            raise DataFormatError(f"{origin}{_line_of(raw, i)}: field '{field}' is {what}")
+            raise DataFormatError(f"{origin}{_line_of(raw, i)}: field '{columns[field]}' is {what}")
 
     raw_labels = raw[columns["label"]]
     if raw_labels.isna().any():
         i = int(raw_labels.isna().to_numpy().nonzero()[0][0])
-        raise DataFormatError(f"{origin}{_line_of(raw, i)}: field 'label' is missing")
+        raise DataFormatError(f"{origin}{_line_of(raw, i)}: field '{columns['label']}' is missing")
     keep = ~raw_labels.map(lambda v: v in _NO_GOLD_LABEL or (isinstance(v, str) and v.strip() in _NO_GOLD_LABEL))
     labels: list[int] = []
     for i, value in enumerate(raw_labels):
@@ -108,7 +111,9 @@ def normalize_pairs(raw: pd.DataFrame, source: str, origin: str, id_prefix: str 
         try:
             labels.append(label_to_id(value))
         except ValueError as err:
-            raise DataFormatError(f"{origin}{_line_of(raw, i)}: field 'label': {err}") from None
+            raise DataFormatError(f"{origin}{_line_of(raw, i)}: field '{columns['label']}': {err}") from None
+    if not labels:
+        raise DataFormatError(f"{origin}: no pairs with a gold label ({len(raw)} without one)")
 
     if "id" in columns:
         ids = raw[columns["id"]].astype(str)
@@ -210,6 +215,8 @@ def load_hans_hub(saved_dir: str | Path) -> pd.DataFrame:
 
 
 def _hans_pairs(raw: pd.DataFrame, origin: str) -> pd.DataFrame:
+    if raw.empty:
+        raise DataFormatError(f"{origin}: file has a header but no pairs")
     missing = [field for field in HANS_FIELDS if field not in raw.columns]
     if missing:
         raise DataFormatError(

@@ -36,18 +36,53 @@ FOLDER_LAYOUT: dict[str, str] = {
 }
 
 
+def _ambiguous(folder: Path, names: tuple[str, ...] | list[str], found: list[Path]) -> DataFormatError:
+    return DataFormatError(
+        f"{folder}: {len(found)} files for {' or '.join(names)}: {', '.join(map(str, found))}; remove or rename all "
+        "but one, or point the config's path at the folder that holds the one you mean"
+    )
+
+
 def _find_file(folder: Path, names: tuple[str, ...] | list[str]) -> Path:
-    for name in names:
-        for suffix in ("",) + _LOCAL_SUFFIXES:
-            candidate = folder / f"{name}{suffix}"
-            if candidate.is_file():
-                return candidate
+    """The one file in `folder` named like a split (any of `names`, any known suffix), else the one in its
+    subfolders (an unpacked download); two candidates at the same depth are refused, naming both."""
+    here = [
+        folder / f"{name}{suffix}"
+        for name in names
+        for suffix in ("",) + _LOCAL_SUFFIXES
+        if (folder / f"{name}{suffix}").is_file()
+    ]
+    if len(here) > 1:
+        raise _ambiguous(folder, names, here)
+    if here:
+        return here[0]
     # downloads unpack into subfolders; look further down too, for the exact names only
-    for name in names:
-        found = sorted(f for f in folder.rglob("*") if f.is_file() and f.suffix in _LOCAL_SUFFIXES and f.stem == name)
-        if found:
-            return found[0]
+    below = sorted(f for f in folder.rglob("*") if f.is_file() and f.suffix in _LOCAL_SUFFIXES and f.stem in names)
+    if len(below) > 1:
+        raise _ambiguous(folder, names, below)
+    if below:
+        return below[0]
     raise DataFormatError(f"{folder}: no file for {' or '.join(names)} (expected one of {', '.join(_LOCAL_SUFFIXES)})")
+
+
+def split_file(dataset: str, split: str, raw: Path) -> Path | None:
+    """The file one split of `dataset` is read from (None: a hub snapshot, read by split name)."""
+    if dataset == "breaking_nli":
+        return raw if raw.is_file() else _find_file(raw, ["dataset"])
+    if dataset == "hans":  # one evaluation set: a file is fine
+        if (raw / "dataset_dict.json").exists():
+            return None
+        return raw if raw.is_file() else _find_file(raw, ["heuristics_evaluation_set"])
+    if raw.is_file():  # one file cannot be several splits: scored on its own training data otherwise
+        raise DataFormatError(
+            f"{raw}: data.{dataset}.path is one file, but {dataset} needs {FOLDER_LAYOUT[dataset]}; give that "
+            f"folder, or add `split: {{validation: 0.1, test: 0.1}}` to cut this file (see README, Data layouts)"
+        )
+    if dataset == "chaosnli":
+        return _find_file(raw, [f"chaosNLI_{split}"])
+    if (raw / "dataset_dict.json").exists():  # a hub snapshot saved by the download rule
+        return None
+    return _find_file(raw, SPLIT_FILE_NAMES[split])
 
 
 def load_split(dataset: str, split: str, raw: str | Path) -> pd.DataFrame:
@@ -55,23 +90,74 @@ def load_split(dataset: str, split: str, raw: str | Path) -> pd.DataFrame:
     raw = Path(raw)
     if not raw.exists():
         raise DataFormatError(f"{raw}: no such file or folder (data.{dataset} in the config)")
+    path = split_file(dataset, split, raw)
     if dataset == "breaking_nli":
-        path = raw if raw.is_file() else _find_file(raw, ["dataset"])
         return load_breaking_nli(path)
-    if dataset == "hans":  # one evaluation set: a file is fine
-        if (raw / "dataset_dict.json").exists():
-            return load_hans_hub(raw)
-        return load_hans(raw if raw.is_file() else _find_file(raw, ["heuristics_evaluation_set"]))
-    if raw.is_file():  # one file cannot be several splits: scored on its own training data otherwise
-        raise DataFormatError(
-            f"{raw}: data.{dataset}.path is one file, but {dataset} needs {FOLDER_LAYOUT[dataset]}; give that "
-            f"folder, or add `split: {{validation: 0.1, test: 0.1}}` to cut this file (see README, Data layouts)"
-        )
+    if dataset == "hans":
+        return load_hans_hub(raw) if path is None else load_hans(path)
     if dataset == "chaosnli":
-        return load_chaosnli(_find_file(raw, [f"chaosNLI_{split}"]), source=f"chaosnli_{split}")
-    if (raw / "dataset_dict.json").exists():  # a hub snapshot saved by the download rule
+        return load_chaosnli(path, source=f"chaosnli_{split}")
+    if path is None:
         return load_hub_split(raw, split, source=dataset)
-    return load_pairs_file(_find_file(raw, SPLIT_FILE_NAMES[split]), source=dataset, id_prefix=f"{dataset}-{split}")
+    return load_pairs_file(path, source=dataset, id_prefix=f"{dataset}-{split}")
+
+
+def warn_of_split_folders(dataset: str, raw: str | Path, splits: list[str]) -> None:
+    """One warning line when a data set's splits come from different folders (two downloads unpacked side by
+    side, say): allowed, but never without saying so."""
+    raw = Path(raw)
+    if not raw.is_dir():
+        return
+    files = {split: split_file(dataset, split, raw) for split in splits}
+    folders = {path.parent for path in files.values() if path is not None}
+    if len(folders) > 1:
+        log.warning(
+            "%s: the splits of %s come from different folders: %s",
+            raw,
+            dataset,
+            ", ".join(f"{split} from {path.parent}" for split, path in files.items() if path is not None),
+        )
+
+
+CONFLICTS = ("keep", "drop", "fail")
+
+
+def conflicting_duplicates(frame: pd.DataFrame) -> pd.Series:
+    """Rows whose pair (premise and hypothesis, normalised as the leakage check does) appears in the split again
+    with another label. The same pair twice with the same label (as real SNLI dev has) is no conflict."""
+    from nlirobust.overlap import pair_keys
+
+    keys = pair_keys(frame)
+    labels_per_pair = frame.groupby(keys)["label"].transform("nunique")
+    return labels_per_pair > 1
+
+
+def apply_conflicts(frame: pd.DataFrame, origin: str, action: str) -> pd.DataFrame:
+    """`data.conflicting_duplicates`: keep (with one warning line), drop every copy of such pairs, or fail."""
+    conflicting = conflicting_duplicates(frame)
+    count = int(conflicting.sum())
+    frame.attrs["conflicting_duplicates"] = count
+    if not count:
+        return frame
+    examples = ", ".join(map(repr, frame.loc[conflicting, "id"].head(2)))
+    if action == "fail":
+        raise DataFormatError(
+            f"{origin}: {count} rows hold a pair that appears again with another label (e.g. ids {examples}); "
+            "data.conflicting_duplicates: fail"
+        )
+    if action == "drop":
+        log.warning("%s: dropped %d rows whose pair appears with two labels (e.g. ids %s)", origin, count, examples)
+        kept = frame[~conflicting].reset_index(drop=True)
+        kept.attrs = dict(frame.attrs)
+        return kept
+    log.warning(
+        "%s: %d rows hold a pair that appears again with another label (e.g. ids %s); kept "
+        "(data.conflicting_duplicates: keep; drop or fail to change that)",
+        origin,
+        count,
+        examples,
+    )
+    return frame
 
 
 def split_one_file(dataset: str, path: str | Path, splits: list[str], shares: dict) -> dict[str, pd.DataFrame]:
@@ -108,27 +194,35 @@ def prepare_dataset(
     out_dir: str | Path,
     splits: list[str] | None = None,
     shares: dict | None = None,
+    conflicts: str = "keep",
 ) -> dict[str, dict]:
     """Write results/data/{dataset}/{split}.parquet for every split; return per-split counts.
 
-    `splits` defaults to all of the data set's splits; `shares` cuts one file into them (data.{dataset}.split).
+    `splits` defaults to all of the data set's splits; `shares` cuts one file into them (data.{dataset}.split);
+    `conflicts` is what happens to a pair that appears with two labels in one split (keep, drop, fail).
     Every split is read and checked before the first file is written, so bad input leaves nothing behind.
     """
     from nlirobust.data.io import write_parquet
 
     splits = list(splits or SPLITS[dataset])
+    if conflicts not in CONFLICTS:
+        raise DataFormatError(f"data.conflicting_duplicates: {conflicts!r} is not one of {', '.join(CONFLICTS)}")
     if shares:
         if not Path(raw).is_file():
             raise DataFormatError(f"{raw}: data.{dataset}.split cuts one file, but this is a folder")
         frames = split_one_file(dataset, raw, splits, shares)
     else:
+        warn_of_split_folders(dataset, raw, splits)
         frames = {split: load_split(dataset, split, raw) for split in splits}
+    frames = {split: apply_conflicts(frame, f"{dataset}/{split}", conflicts) for split, frame in frames.items()}
     counts = {}
     for split, frame in frames.items():
         write_parquet(frame, Path(out_dir) / f"{split}.parquet")
         counts[split] = {
             "pairs": len(frame),
             "dropped_no_gold_label": frame.attrs.get("dropped_no_gold", 0),
+            "conflicting_duplicates": frame.attrs.get("conflicting_duplicates", 0),
+            "conflicting_duplicates_action": conflicts,
             "labels": {int(k): int(v) for k, v in frame["label"].value_counts().sort_index().items()},
         }
         log.info(

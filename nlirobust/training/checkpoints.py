@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from nlirobust.data.io import no_space_left_as_one_line
 from nlirobust.failpoints import failpoint
 
 log = logging.getLogger(__name__)
@@ -83,10 +84,15 @@ def save_checkpoint(
     tmp = checkpoint_dir / f".{name}.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    torch.save(state, tmp / STATE_FILE)
-    failpoint("checkpoint_write")
-    if predictions:
-        pd.concat(predictions).to_parquet(tmp / PREDICTIONS_FILE, index=False)
+    try:
+        with no_space_left_as_one_line(tmp / STATE_FILE):
+            torch.save(state, tmp / STATE_FILE)
+            failpoint("checkpoint_write")
+            if predictions:
+                pd.concat(predictions).to_parquet(tmp / PREDICTIONS_FILE, index=False)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)  # the older checkpoints stay: a rerun resumes from them
+        raise
     shutil.rmtree(final, ignore_errors=True)
     tmp.rename(final)
     for old in sorted(checkpoint_dir.glob("checkpoint-*"))[:-keep]:

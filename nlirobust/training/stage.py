@@ -132,7 +132,7 @@ def train_stage(args: StageArguments) -> dict:
     import transformers
     from transformers import DataCollatorWithPadding, TrainingArguments, set_seed
 
-    from nlirobust.data.io import atomic_path, write_json
+    from nlirobust.data.io import atomic_path, no_space_left_as_one_line, write_json
     from nlirobust.data.schema import DataFormatError
     from nlirobust.encoding import encode_pairs
     from nlirobust.modeling import load_classifier
@@ -257,8 +257,13 @@ def train_stage(args: StageArguments) -> dict:
         model_dir = out / "model"
         tmp_dir = out / ".model.tmp"
         shutil.rmtree(tmp_dir, ignore_errors=True)
-        trainer.model.save_pretrained(tmp_dir)
-        tokenizer.save_pretrained(tmp_dir)
+        try:
+            with no_space_left_as_one_line(model_dir):
+                trainer.model.save_pretrained(tmp_dir)
+                tokenizer.save_pretrained(tmp_dir)
+        except BaseException:
+            shutil.rmtree(tmp_dir, ignore_errors=True)
+            raise
         shutil.rmtree(model_dir, ignore_errors=True)
         tmp_dir.rename(model_dir)
 
@@ -275,6 +280,9 @@ def train_stage(args: StageArguments) -> dict:
             "resumes": trainer.resumes,
             "device": str(training_args.device),
             "visible_gpus": visible_gpus,
+            # a head trained on the NLI labels in another order, reordered to ours when loaded (else None)
+            "head_permuted_from": getattr(model, "nlirobust_head_permuted_from", None),
+            "threads": torch.get_num_threads(),
             "final_epoch": record.epoch_log[-1],
             "hardware": hardware_facts(),
             # on a GPU: batch shapes captured as CUDA graphs, steps replayed / run eagerly, and why capture failed

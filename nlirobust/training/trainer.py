@@ -128,6 +128,9 @@ class NLITrainer(Trainer):
             "epoch_loss_sum": epoch_loss_sum,
             "progress": progress or {},
             "resumes": self.resumes,
+            # CPU kernels split sums by thread: another count rounds the last bits differently, so a resumed job
+            # takes the count the run started with (the result is then bit-identical to an uninterrupted run)
+            "threads": torch.get_num_threads(),
             "model": self.model.state_dict(),
             "optimizer": optimizer.state_dict(),
             "scheduler": scheduler.state_dict(),
@@ -154,6 +157,14 @@ class NLITrainer(Trainer):
         self.record.epoch_log = state["epoch_log"]
         self.mistake_record.load_state(state.get("forward_probs"))
         self.resumes = state.get("resumes", 0) + 1
+        threads = state.get("threads")
+        if threads and threads != torch.get_num_threads() and self.args.device.type == "cpu":
+            log.warning(
+                "resuming with %d CPU threads, as the run started (this job was given %d): the same result bit for bit",
+                threads,
+                torch.get_num_threads(),
+            )
+            torch.set_num_threads(threads)
         self.record.train_predictions = (
             [g for _, g in predictions.groupby("epoch", sort=True)] if predictions is not None else []
         )

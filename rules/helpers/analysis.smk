@@ -6,9 +6,7 @@ ANALYSIS_KINDS = analysis_kinds(config)
 
 
 def llm_model():
-    return model_location(
-        LLM["model"], "analysis.llm.model", "resources/models/embedded_llm"
-    )
+    return model_location(LLM["model"], "resources/models/embedded_llm")
 
 
 def llm_predictions_of(dataset, split):
