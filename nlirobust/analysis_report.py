@@ -76,7 +76,7 @@ def write_run_facts(run_files: list[str | Path], metric_files: list[str | Path],
     out = Path(out_dir)
     runs = runs_long(run_files)
     columns = ["kind", "run", "epochs", "batch_size", "learning_rate_used", "train_examples", "train_seconds"]
-    shown = runs[columns + ["train_examples_per_second", "resumes", "device", "visible_gpus"]].round(
+    shown = runs[columns + ["train_examples_per_second", "resumes", "device", "visible_gpus", "precision"]].round(
         {"train_seconds": 1, "train_examples_per_second": 1}
     )
     write_table(runs, to_markdown(shown), out, "runs")

@@ -28,12 +28,13 @@ def evaluate_model(
     from nlirobust.encoding import encode_pairs
     from nlirobust.modeling import load_classifier
     from nlirobust.names import TWO_WAY_DATASETS
-    from nlirobust.predict import predict_dataset, prediction_frame, summary_metrics
+    from nlirobust.predict import bf16_supported, precision_name, predict_dataset, prediction_frame, summary_metrics
 
     transformers.utils.logging.set_verbosity_error()
     if threads:
         torch.set_num_threads(threads)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    bf16 = bf16_supported(bf16, device)
     model, tokenizer = load_classifier(model_dir)
     model.to(device)
     collator = DataCollatorWithPadding(tokenizer)
@@ -54,6 +55,7 @@ def evaluate_model(
             "model": str(model_dir),
             "data": str(path),
             "seconds": result.seconds,
+            "precision": precision_name(bf16, device),
             "examples_per_second": len(frame) / max(result.seconds, 1e-9),
             "steps_per_second": math.ceil(len(frame) / batch_size) / max(result.seconds, 1e-9),
         }

@@ -54,6 +54,7 @@ SPEED_ONLY_SETTINGS: tuple[str, ...] = (
     "cuda_graphs",
     "fused_optimizer",
     "pad_to_multiple_of",
+    "deterministic",
 )
 
 

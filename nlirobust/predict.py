@@ -22,6 +22,28 @@ class PredictionPass:
     seconds: float
 
 
+def bf16_supported(bf16: bool, device) -> bool:
+    """bf16 as asked, where the GPU computes it natively (Ampere and later); False on a CPU, and False with one
+    warning on a GPU without it (V100, T4: unsupported or emulated), which then runs in fp32."""
+    import logging
+
+    import torch
+
+    if not bf16 or torch.device(device).type != "cuda":
+        return False
+    if torch.cuda.is_bf16_supported(including_emulation=False):
+        return True
+    logging.getLogger(__name__).warning(
+        "%s has no native bf16: running in fp32 (training.bf16 asked for bf16)", torch.cuda.get_device_name(device)
+    )
+    return False
+
+
+def precision_name(bf16: bool, device) -> str:
+    """What a pass computed in, as run.json and the tables say it: bf16 (autocast on a GPU) or fp32."""
+    return "bf16" if bf16 and str(device).startswith("cuda") else "fp32"
+
+
 def autocast(device, bf16: bool):
     """bf16 autocast on a GPU when asked; a no-op context elsewhere (CPU runs stay in float32, bit-reproducible)."""
     import torch

@@ -39,6 +39,7 @@ def runs_long(run_files: list[str | Path]) -> pd.DataFrame:
                 "last_job_wall_seconds": facts["wall_seconds"],
                 "device": hardware.get("gpu") or f"CPU ({hardware.get('torch_threads')} threads)",
                 "visible_gpus": facts.get("visible_gpus", 0),
+                "precision": facts.get("precision", "fp32"),
             }
             | {f"hw_{k}": v for k, v in hardware.items()}
         )

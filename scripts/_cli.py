@@ -6,6 +6,11 @@ import logging
 import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
+
+# The package from the checkout this script belongs to: a cluster job's conda environment (envs/nlirobust.yaml)
+# holds the dependencies only, so the code that runs is always the workflow's own.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def run_main(main: Callable[[], object]) -> None:

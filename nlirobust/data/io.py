@@ -98,6 +98,13 @@ def no_space_left_as_one_line(path: str | Path) -> Iterator[None]:
         raise
 
 
+def current_umask() -> int:
+    """The process's umask (reading it means setting it: set it straight back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 @contextmanager
 def atomic_path(final: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside `final`; rename it into place only if the block succeeds."""
@@ -109,6 +116,9 @@ def atomic_path(final: str | Path) -> Iterator[Path]:
     try:
         with no_space_left_as_one_line(final):
             yield tmp_path
+            # mkstemp makes the file private (0600); give it the mode an ordinary open() would, so the lab can
+            # read results on a shared cluster
+            os.chmod(tmp_path, 0o666 & ~current_umask())
             os.replace(tmp_path, final)
     finally:
         if tmp_path.exists():

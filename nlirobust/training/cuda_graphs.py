@@ -10,8 +10,11 @@ gradients, so learning rates, checkpoints and resumption work exactly as in the 
 allocated before the first capture and accumulated into in place, so every graph writes the same `.grad` tensors
 and the loop must zero them with `set_to_none=False`.
 
-Any failure to capture (an operation that cannot be captured, an old driver) turns graphs off for the run with one
-warning, and training goes on eagerly: a slower run, never a wrong one.
+Any failure to capture (an operation that cannot be captured, an old driver) turns graphs off for the rest of the
+run with one warning: the broken graph is reset, the warm-up's gradients and dropout draws are discarded (the CUDA
+generator's state restored), no further shape is captured, graphs already captured are no longer replayed, and
+training goes on eagerly: a slower run, never a wrong one. run.json records the root cause (the first error of the
+chain, not the secondary one the broken capture raises on exit).
 """
 
 from __future__ import annotations
@@ -31,6 +34,18 @@ class _Captured:
     inputs: dict[str, torch.Tensor]
     loss: torch.Tensor
     logits: torch.Tensor
+
+
+def root_cause(err: BaseException) -> str:
+    """'Type: first line' of the first exception in `err`'s chain (what caused it, or was being handled)."""
+    first, seen = err, {id(err)}
+    while (earlier := first.__cause__ or first.__context__) is not None and id(earlier) not in seen:
+        first = earlier
+        seen.add(id(first))
+    text = f"{type(first).__name__}: {first}".splitlines()[0]
+    return (
+        text if first is err else f"{text} (then {type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''})"
+    )
 
 
 class GraphedTrainingStep:
@@ -61,7 +76,7 @@ class GraphedTrainingStep:
 
     def __call__(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
         key = tuple(sorted((name, tuple(tensor.shape)) for name, tensor in batch.items()))
-        captured = self.graphs.get(key)
+        captured = self.graphs.get(key) if self.failure is None else None
         if captured is None and self.failure is None and len(self.graphs) < self.max_graphs:
             captured = self._capture(batch, key)
         if captured is None:
@@ -83,6 +98,7 @@ class GraphedTrainingStep:
     def _capture(self, batch: dict, key: tuple) -> _Captured | None:
         parameters = [p for p in self.model.parameters() if p.requires_grad]
         rng = torch.cuda.get_rng_state()
+        graph = None
         try:
             inputs = {name: tensor.clone() for name, tensor in batch.items()}
             # warm-up on a side stream (lazy initialisation, cuBLAS workspaces); it allocates the gradients the
@@ -99,8 +115,13 @@ class GraphedTrainingStep:
                 loss, logits = self._forward_backward(inputs, cache_enabled=False)
             self.pool = graph.pool()
         except Exception as err:  # noqa: BLE001 -- any capture failure: train on, eagerly
-            self.failure = f"{type(err).__name__}: {err}".splitlines()[0]
-            log.warning("CUDA graphs off for this run (%s); training goes on without them", self.failure)
+            # The error that broke the capture is often not the one raised: an op that cannot be captured
+            # invalidates the capture, and ending it then fails too. Record the first one in the chain.
+            self.failure = root_cause(err)
+            log.warning("CUDA graphs off for the rest of this run (%s); training goes on eagerly", self.failure)
+            if graph is not None:
+                graph.reset()  # frees what the broken capture held; the generator leaves capture mode with it
+            self.graphs.clear()  # they share the broken capture's memory pool: none is replayed again
             torch.cuda.synchronize()
             self._discard_warmup(parameters, rng)
             return None

@@ -53,7 +53,13 @@ class StageArguments:
     mistake_record: str = field(
         default="eval_pass", metadata={"help": "eval_pass (after each epoch) or train_forward (free, train mode)"}
     )
-    bf16: bool = field(default=False, metadata={"help": "bf16 autocast on GPU (ignored on CPU)"})
+    bf16: bool = field(
+        default=False, metadata={"help": "bf16 autocast on a GPU that has it (else fp32, one warning; ignored on CPU)"}
+    )
+    deterministic: bool = field(
+        default=True,
+        metadata={"help": "deterministic GPU kernels (cuBLAS workspace set): reproducible GPU runs, somewhat slower"},
+    )
     tf32: bool = field(default=True, metadata={"help": "TF32 matmuls on Ampere+ GPUs (ignored on CPU)"})
     cuda_graphs: bool = field(
         default=True, metadata={"help": "replay forward and backward from CUDA graphs (GPU only; ignored on CPU)"}
@@ -114,6 +120,17 @@ def run_fingerprint(args: StageArguments) -> str:
     return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()
 
 
+def set_determinism(deterministic: bool) -> None:
+    """Deterministic kernels on or off. On: cuBLAS needs a fixed workspace (set before its first call, or every
+    call warns and results vary), and ops without a deterministic version warn once instead of failing. CPU runs
+    are deterministic either way."""
+    import torch
+
+    if deterministic:
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+    torch.use_deterministic_algorithms(deterministic, warn_only=True)
+
+
 def learning_rate_at_end(train_log: str | Path) -> float:
     """The learning rate of the last optimizer step a run took (its step log's last row)."""
     import pandas as pd
@@ -137,6 +154,7 @@ def train_stage(args: StageArguments) -> dict:
     from nlirobust.encoding import encode_pairs
     from nlirobust.modeling import load_classifier
     from nlirobust.overlap import apply_leakage, scored_set_name
+    from nlirobust.predict import bf16_supported, precision_name
     from nlirobust.runinfo import hardware_facts
     from nlirobust.training.checkpoints import checkpoint_lock
     from nlirobust.training.trainer import NLITrainer
@@ -154,7 +172,7 @@ def train_stage(args: StageArguments) -> dict:
     if args.report_to == "tensorboard":  # beside the run's outputs: the checkpoint folder is removed at the end
         os.environ.setdefault("TENSORBOARD_LOGGING_DIR", str(Path(args.output_dir) / "tensorboard"))
     set_seed(args.seed)
-    torch.use_deterministic_algorithms(True, warn_only=True)
+    set_determinism(args.deterministic)
 
     out = Path(args.output_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -178,6 +196,7 @@ def train_stage(args: StageArguments) -> dict:
     if limit is not None and args.max_length > limit:
         raise DataFormatError(f"max_length {args.max_length} is above {args.model_in}'s position limit {limit}")
     cuda = torch.cuda.is_available()
+    bf16 = bf16_supported(args.bf16, torch.device("cuda" if cuda else "cpu"))
     if cuda and args.tf32:
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True
@@ -202,7 +221,7 @@ def train_stage(args: StageArguments) -> dict:
         eval_strategy="no",
         report_to=args.report_to,
         train_sampling_strategy="group_by_length" if args.group_by_length else "random",
-        bf16=args.bf16 and cuda,
+        bf16=bf16,
         disable_tqdm=True,
     )
     visible_gpus = training_args.n_gpu  # 0 on a CPU
@@ -283,6 +302,8 @@ def train_stage(args: StageArguments) -> dict:
             # a head trained on the NLI labels in another order, reordered to ours when loaded (else None)
             "head_permuted_from": getattr(model, "nlirobust_head_permuted_from", None),
             "threads": torch.get_num_threads(),
+            "precision": precision_name(bf16, training_args.device),  # what it computed in, not what was asked
+            "deterministic": args.deterministic,
             "final_epoch": record.epoch_log[-1],
             "hardware": hardware_facts(),
             # on a GPU: batch shapes captured as CUDA graphs, steps replayed / run eagerly, and why capture failed
