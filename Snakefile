@@ -27,13 +27,18 @@ include: "rules/analysis.smk"
 include: "rules/report.smk"
 
 
+# Run on the login node (quick, or they need the internet): never submitted to SLURM.
 localrules:
     all,
+    download_hub_dataset,
+    download_url,
+    download_model,
     data_overlap,
     initial_tables,
     hypothesis_only_baseline,
     mistake_tables,
     mistake_plots,
+    challenge_tables,
     dynamics_tables,
     sample_adversarial_pairs,
     adversarial_training_data,

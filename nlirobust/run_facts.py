@@ -79,3 +79,27 @@ def learning_curve_frames(
     steps = pd.concat([read(p) for p in train_logs], ignore_index=True)
     epochs = pd.concat([read(p) for p in epoch_logs], ignore_index=True)
     return steps, epochs
+
+
+def job_costs(benchmark_root: str | Path) -> pd.DataFrame:
+    """Per rule, from the Snakemake benchmark files under `benchmark_root` (logs/benchmarks/<rule>/...tsv): how
+    many jobs, and the median and max of their wall minutes and peak memory (max RSS, MB): what to give
+    `attempts(...)` in the rule's `resources:` for the next grid."""
+    rows = []
+    for path in sorted(Path(benchmark_root).rglob("*.tsv")):
+        rule = path.relative_to(benchmark_root).parts[0]
+        frame = pd.read_csv(path, sep="\t")
+        rss = pd.to_numeric(frame.get("max_rss"), errors="coerce")  # '-' where the job was too short to measure
+        rows.append({"rule": rule, "minutes": float(frame["s"].iloc[-1]) / 60, "max_rss_mb": float(rss.iloc[-1])})
+    if not rows:
+        return pd.DataFrame(columns=["rule", "jobs"])
+    costs = pd.DataFrame(rows).groupby("rule")
+    return pd.DataFrame(
+        {
+            "jobs": costs.size(),
+            "minutes (median)": costs["minutes"].median().round(2),
+            "minutes (max)": costs["minutes"].max().round(2),
+            "peak MB (median)": costs["max_rss_mb"].median().round(0),
+            "peak MB (max)": costs["max_rss_mb"].max().round(0),
+        }
+    ).reset_index()

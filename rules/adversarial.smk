@@ -12,6 +12,8 @@ rule sample_adversarial_pairs:
         "results/adversarial/sample/seed{seed}.parquet",
     log:
         "logs/adversarial/sample/seed{seed}.log",
+    benchmark:
+        "logs/benchmarks/sample_adversarial_pairs/adversarial/sample/seed{seed}.tsv"
     conda:
         "../envs/nlirobust.yaml"
     params:
@@ -34,13 +36,15 @@ rule attack_baseline:
         summary=f"{ATTACK_DIR}/summary.json",
     log:
         "logs/adversarial/attack/{attack}/seed{seed}/lr{lr}.log",
+    benchmark:
+        "logs/benchmarks/attack_baseline/adversarial/attack/{attack}/seed{seed}/lr{lr}.tsv"
     conda:
         "../envs/nlirobust.yaml"
     threads: config["training"].get("threads", 1)
     resources:
         gpu=1,
-        mem_mb=8000,
-        runtime=60,
+        mem_mb=attempts(8000),
+        runtime=attempts(120),
     params:
         script=script_path("attack_pairs.py"),
         out_dir=lambda wildcards, output: os.path.dirname(output.summary),
@@ -65,11 +69,13 @@ rule adversarial_training_data:
         validation=temp(f"{ATTACK_DIR}/retrain_validation.parquet"),
     log:
         "logs/adversarial/retrain_data/{attack}/seed{seed}/lr{lr}.log",
+    benchmark:
+        "logs/benchmarks/adversarial_training_data/adversarial/retrain_data/{attack}/seed{seed}/lr{lr}.tsv"
     conda:
         "../envs/nlirobust.yaml"
     resources:
-        mem_mb=8000,
-        runtime=30,
+        mem_mb=attempts(8000),
+        runtime=attempts(30),
     params:
         script=script_path("adversarial_training_data.py"),
     shell:
@@ -92,13 +98,15 @@ rule retrain_adversarial:
         run=f"{model_dir(RETRAINED_MODEL)}/run.json",
     log:
         "logs/adversarial/retrain/{attack}/seed{seed}/lr{lr}.log",
+    benchmark:
+        "logs/benchmarks/retrain_adversarial/adversarial/retrain/{attack}/seed{seed}/lr{lr}.tsv"
     conda:
         "../envs/nlirobust.yaml"
     threads: config["training"].get("threads", 1)
     resources:
         gpu=1,
-        mem_mb=16000,
-        runtime=720,
+        mem_mb=attempts(16000),
+        runtime=attempts(720),
     params:
         script=script_path("train_stage.py"),
         out_dir=lambda wildcards, output: os.path.dirname(output.run),
@@ -127,13 +135,15 @@ rule evaluate_attack_set:
         ],
     log:
         "logs/evaluate/attack/{attack}/{model}.log",
+    benchmark:
+        "logs/benchmarks/evaluate_attack_set/evaluate/attack/{attack}/{model}.tsv"
     conda:
         "../envs/nlirobust.yaml"
     threads: config["training"].get("threads", 1)
     resources:
         gpu=1,
-        mem_mb=8000,
-        runtime=60,
+        mem_mb=attempts(8000),
+        runtime=attempts(120),
     params:
         script=script_path("evaluate_model.py"),
         out_prefix=predictions_file("{model}", "attack/{attack}").removesuffix(
@@ -171,6 +181,8 @@ rule adversarial_tables:
         },
     log:
         "logs/tables/adversarial.log",
+    benchmark:
+        "logs/benchmarks/adversarial_tables/tables/adversarial.tsv"
     conda:
         "../envs/nlirobust.yaml"
     params:
@@ -205,6 +217,8 @@ rule adversarial_plots:
         ),
     log:
         "logs/figures/adversarial.log",
+    benchmark:
+        "logs/benchmarks/adversarial_plots/figures/adversarial.tsv"
     conda:
         "../envs/nlirobust.yaml"
     params:

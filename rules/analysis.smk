@@ -13,8 +13,13 @@ rule build_embedded_llm:
         directory("resources/models/embedded_llm"),
     log:
         "logs/data/build_embedded_llm.log",
+    benchmark:
+        "logs/benchmarks/build_embedded_llm/data/build_embedded_llm.tsv"
     conda:
         "../envs/nlirobust.yaml"
+    resources:
+        mem_mb=attempts(4000),
+        runtime=attempts(30),
     params:
         script=script_path("build_embedded_llm.py"),
         seed=config.get("embedded", {}).get("seed", 0),
@@ -31,13 +36,15 @@ rule llm_predictions:
         facts=llm_file("{dataset}/{split}", "json"),
     log:
         "logs/analysis/llm/{dataset}/{split}.log",
+    benchmark:
+        "logs/benchmarks/llm_predictions/analysis/llm/{dataset}/{split}.tsv"
     conda:
         "../envs/nlirobust.yaml"
     threads: config["training"].get("threads", 1)
     resources:
         gpu=1,
-        mem_mb=(LLM or {}).get("mem_mb", 24000),
-        runtime=120,
+        mem_mb=attempts((LLM or {}).get("mem_mb", 24000)),
+        runtime=attempts(120),
     params:
         script=script_path("llm_predictions.py"),
         options=(
@@ -66,6 +73,8 @@ rule error_spreadsheet:
         update("results/analysis/{model}/{dataset}/{split}/errors.csv"),
     log:
         "logs/analysis/errors/{model}/{dataset}/{split}.log",
+    benchmark:
+        "logs/benchmarks/error_spreadsheet/analysis/errors/{model}/{dataset}/{split}.tsv"
     conda:
         "../envs/nlirobust.yaml"
     params:
@@ -92,13 +101,15 @@ rule hidden_state_map:
         tsne="results/figures/projections/{model}/{dataset}/{split}_tsne.png",
     log:
         "logs/analysis/projection/{model}/{dataset}/{split}.log",
+    benchmark:
+        "logs/benchmarks/hidden_state_map/analysis/projection/{model}/{dataset}/{split}.tsv"
     conda:
         "../envs/nlirobust.yaml"
     threads: config["training"].get("threads", 1)
     resources:
         gpu=1,
-        mem_mb=8000,
-        runtime=60,
+        mem_mb=attempts(8000),
+        runtime=attempts(60),
     params:
         script=script_path("hidden_state_map.py"),
         max_errors=(ANALYSIS or {}).get("projection_errors", 1500),
@@ -129,6 +140,8 @@ rule analysis_tables:
         },
     log:
         "logs/tables/analysis.log",
+    benchmark:
+        "logs/benchmarks/analysis_tables/tables/analysis.tsv"
     conda:
         "../envs/nlirobust.yaml"
     params:
@@ -168,6 +181,8 @@ rule run_facts:
         curves=learning_curve_files(),
     log:
         "logs/tables/run_facts.log",
+    benchmark:
+        "logs/benchmarks/run_facts/tables/run_facts.tsv"
     conda:
         "../envs/nlirobust.yaml"
     params:

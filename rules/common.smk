@@ -84,6 +84,13 @@ def script_path(name):
     return str(SCRIPTS / name)
 
 
+def attempts(amount):
+    """A job's need (memory in MB, runtime in minutes) for its first attempt, grown with each retry (`retries:`).
+    The one home of what a job needs: the rules declare it, the SLURM profile says only where jobs run.
+    """
+    return lambda wildcards, attempt: amount * attempt
+
+
 class Untracked:
     """A parameter that never makes Snakemake rerun a job (for speed and logging settings, which change no result).
 

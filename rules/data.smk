@@ -2,17 +2,13 @@
 # every data set into the pair schema under results/data/.
 
 
-localrules:
-    download_hub_dataset,
-    download_url,
-    download_model,
-
-
 rule download_hub_dataset:
     output:
         directory("resources/hub/{dataset}"),
     log:
         "logs/download/hub_{dataset}.log",
+    benchmark:
+        "logs/benchmarks/download_hub_dataset/download/hub_{dataset}.tsv"
     conda:
         "../envs/nlirobust.yaml"
     params:
@@ -32,6 +28,8 @@ rule download_url:
         directory("resources/downloads/{dataset}"),
     log:
         "logs/download/url_{dataset}.log",
+    benchmark:
+        "logs/benchmarks/download_url/download/url_{dataset}.tsv"
     conda:
         "../envs/nlirobust.yaml"
     params:
@@ -46,6 +44,8 @@ rule download_model:
         directory("resources/models/hub/{model_slug}"),
     log:
         "logs/download/model_{model_slug}.log",
+    benchmark:
+        "logs/benchmarks/download_model/download/model_{model_slug}.tsv"
     conda:
         "../envs/nlirobust.yaml"
     params:
@@ -64,8 +64,13 @@ rule make_embedded_data:
         hans=directory("resources/embedded/hans"),
     log:
         "logs/data/make_embedded_data.log",
+    benchmark:
+        "logs/benchmarks/make_embedded_data/data/make_embedded_data.tsv"
     conda:
         "../envs/nlirobust.yaml"
+    resources:
+        mem_mb=attempts(4000),
+        runtime=attempts(30),
     params:
         script=script_path("make_embedded_data.py"),
         seed=config.get("embedded", {}).get("seed", 0),
@@ -82,8 +87,13 @@ rule build_embedded_model:
         directory("resources/models/embedded"),
     log:
         "logs/data/build_embedded_model.log",
+    benchmark:
+        "logs/benchmarks/build_embedded_model/data/build_embedded_model.tsv"
     conda:
         "../envs/nlirobust.yaml"
+    resources:
+        mem_mb=attempts(4000),
+        runtime=attempts(30),
     params:
         script=script_path("build_embedded_model.py"),
         max_length=config["model"]["max_length"],
@@ -106,8 +116,13 @@ for _dataset in DATASETS:
             counts=f"results/data/{_dataset}/counts.json",
         log:
             f"logs/data/prepare_{_dataset}.log",
+        benchmark:
+            f"logs/benchmarks/prepare_{_dataset}/data/prepare_{_dataset}.tsv"
         conda:
             "../envs/nlirobust.yaml"
+        resources:
+            mem_mb=attempts(8000),
+            runtime=attempts(30),
         params:
             script=script_path("prepare_data.py"),
             dataset=_dataset,
@@ -140,6 +155,8 @@ rule data_overlap:
         md="results/data/overlap.md",
     log:
         "logs/data/overlap.log",
+    benchmark:
+        "logs/benchmarks/data_overlap/data/overlap.tsv"
     conda:
         "../envs/nlirobust.yaml"
     params:

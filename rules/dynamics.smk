@@ -9,11 +9,13 @@ rule training_dynamics:
         f"results/dynamics/{run_id('{recipe}', '{seed}', '{lr}')}/dynamics.parquet",
     log:
         "logs/dynamics/{recipe}/seed{seed}/lr{lr}.log",
+    benchmark:
+        "logs/benchmarks/training_dynamics/dynamics/{recipe}/seed{seed}/lr{lr}.tsv"
     conda:
         "../envs/nlirobust.yaml"
     resources:
-        mem_mb=8000,
-        runtime=30,
+        mem_mb=attempts(8000),
+        runtime=attempts(30),
     params:
         script=script_path("training_dynamics.py"),
         settings=json.dumps(config.get("training_dynamics", {})),
@@ -35,6 +37,8 @@ rule dynamics_tables:
         ),
     log:
         "logs/tables/dynamics.log",
+    benchmark:
+        "logs/benchmarks/dynamics_tables/tables/dynamics.tsv"
     conda:
         "../envs/nlirobust.yaml"
     params:

@@ -11,6 +11,8 @@ rule evaluate_model:
         metrics=[predictions_file("{model}", e, "json") for e in EVAL_SETS],
     log:
         "logs/evaluate/{model}.log",
+    benchmark:
+        "logs/benchmarks/evaluate_model/evaluate/{model}.tsv"
     wildcard_constraints:
         # final models are evaluated inside their final_tune job (one GPU job instead of two each)
         model=NON_FINAL_MODEL_PATTERN,
@@ -19,8 +21,8 @@ rule evaluate_model:
     threads: config["training"].get("threads", 1)
     resources:
         gpu=1,
-        mem_mb=8000,
-        runtime=120,
+        mem_mb=attempts(8000),
+        runtime=attempts(120),
     params:
         script=script_path("evaluate_model.py"),
         sets=lambda wc: evaluation_set_flags(wc.model),
@@ -40,6 +42,8 @@ rule hypothesis_only_baseline:
         "results/baselines/hypothesis_only/snli_validation.json",
     log:
         "logs/baselines/hypothesis_only_snli.log",
+    benchmark:
+        "logs/benchmarks/hypothesis_only_baseline/baselines/hypothesis_only_snli.tsv"
     conda:
         "../envs/nlirobust.yaml"
     params:
@@ -62,6 +66,8 @@ rule initial_tables:
         epochs_md="results/tables/initial_epochs.md",
     log:
         "logs/tables/initial.log",
+    benchmark:
+        "logs/benchmarks/initial_tables/tables/initial.tsv"
     conda:
         "../envs/nlirobust.yaml"
     params:

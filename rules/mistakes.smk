@@ -13,11 +13,13 @@ rule epoch_mistakes:
         combinations=f"{mistakes_dir()}/combinations.csv",
     log:
         "logs/mistakes/epoch_sets/{recipe}/seed{seed}/lr{lr}.log",
+    benchmark:
+        "logs/benchmarks/epoch_mistakes/mistakes/epoch_sets/{recipe}/seed{seed}/lr{lr}.tsv"
     conda:
         "../envs/nlirobust.yaml"
     resources:
-        mem_mb=8000,
-        runtime=30,
+        mem_mb=attempts(8000),
+        runtime=attempts(30),
     params:
         script=script_path("epoch_mistakes.py"),
     shell:
@@ -33,13 +35,15 @@ rule select_mistakes:
         f"{mistakes_dir()}/selection/{{selection}}.parquet",
     log:
         "logs/mistakes/select/{recipe}/seed{seed}/lr{lr}/{selection}.log",
+    benchmark:
+        "logs/benchmarks/select_mistakes/mistakes/select/{recipe}/seed{seed}/lr{lr}/{selection}.tsv"
     wildcard_constraints:
         selection="|".join(MISTAKE_SELECTIONS + DYNAMICS_SELECTIONS),
     conda:
         "../envs/nlirobust.yaml"
     resources:
-        mem_mb=8000,
-        runtime=30,
+        mem_mb=attempts(8000),
+        runtime=attempts(30),
     params:
         script=script_path("select_examples.py"),
         balanced="--balanced" if config["mistakes"]["balanced"] else "",
@@ -58,10 +62,15 @@ rule select_ambiguous:
         f"{mistakes_dir()}/selection/{{selection}}.parquet",
     log:
         "logs/mistakes/select/{recipe}/seed{seed}/lr{lr}/{selection}.log",
+    benchmark:
+        "logs/benchmarks/select_ambiguous/mistakes/select/{recipe}/seed{seed}/lr{lr}/{selection}.tsv"
     wildcard_constraints:
         selection="|".join(AMBIGUITY_SELECTIONS),
     conda:
         "../envs/nlirobust.yaml"
+    resources:
+        mem_mb=attempts(8000),
+        runtime=attempts(30),
     params:
         script=script_path("select_examples.py"),
         balanced="--balanced" if config["mistakes"]["balanced"] else "",
@@ -91,13 +100,15 @@ rule final_tune:
         metrics=[predictions_file(FINAL_MODEL, e, "json") for e in EVAL_SETS],
     log:
         f"logs/{FINAL_MODEL}.log",
+    benchmark:
+        f"logs/benchmarks/final_tune/{FINAL_MODEL}.tsv"
     conda:
         "../envs/nlirobust.yaml"
     threads: config["training"].get("threads", 1)
     resources:
         gpu=1,
-        mem_mb=16000,
-        runtime=120,
+        mem_mb=attempts(16000),
+        runtime=attempts(120),
     params:
         script=script_path("train_stage.py"),
         out_dir=lambda wildcards, output: os.path.dirname(output.run),
@@ -139,6 +150,8 @@ rule mistake_tables:
         },
     log:
         "logs/tables/mistakes.log",
+    benchmark:
+        "logs/benchmarks/mistake_tables/tables/mistakes.tsv"
     conda:
         "../envs/nlirobust.yaml"
     params:
@@ -173,6 +186,8 @@ rule challenge_tables:
         },
     log:
         "logs/tables/challenge_{challenge}.log",
+    benchmark:
+        "logs/benchmarks/challenge_tables/tables/challenge_{challenge}.tsv"
     wildcard_constraints:
         challenge="|".join(CHALLENGE_SETS),
     conda:
@@ -210,6 +225,8 @@ rule mistake_plots:
         ),
     log:
         "logs/figures/mistakes.log",
+    benchmark:
+        "logs/benchmarks/mistake_plots/figures/mistakes.tsv"
     conda:
         "../envs/nlirobust.yaml"
     params:

@@ -97,6 +97,8 @@ rule report:
         "results/report.md",
     log:
         "logs/report.log",
+    benchmark:
+        "logs/benchmarks/report/report.tsv"
     conda:
         "../envs/nlirobust.yaml"
     params:

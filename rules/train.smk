@@ -18,13 +18,15 @@ rule train_stage:
         run=f"{run_dir()}/run.json",
     log:
         "logs/train/{recipe}/seed{seed}/lr{lr}.log",
+    benchmark:
+        "logs/benchmarks/train_stage/train/{recipe}/seed{seed}/lr{lr}.tsv"
     conda:
         "../envs/nlirobust.yaml"
     threads: config["training"].get("threads", 1)
     resources:
         gpu=1,
-        mem_mb=16000,
-        runtime=720,
+        mem_mb=attempts(16000),
+        runtime=attempts(720),
     params:
         script=script_path("train_stage.py"),
         out_dir=lambda wildcards, output: os.path.dirname(output.run),

@@ -158,3 +158,27 @@ def test_figures_are_drawn_for_the_grid(grid_run):
     for name in ("mistakes_by_category", "breaking_accuracy_before_after", "epoch_mistake_overlap", "data_maps",
                  "adversarial_error_flow_chart"):  # fmt: skip
         assert (grid_run / f"results/figures/{name}.png").read_bytes()[:4] == b"\x89PNG", name
+
+
+def test_every_job_leaves_a_benchmark_and_job_costs_summarises_them(grid_run):
+    import subprocess
+    import sys
+
+    from workflow_helpers import REPO
+
+    from nlirobust.run_facts import job_costs
+
+    costs = job_costs(grid_run / "logs/benchmarks").set_index("rule")
+    assert costs.loc["train_stage", "jobs"] == len(runs())
+    assert costs.loc["final_tune", "jobs"] == len(runs())
+    assert costs.loc["report", "jobs"] == 1
+    seconds = [
+        float(pd.read_csv(path, sep="\t")["s"].iloc[-1])
+        for path in (grid_run / "logs/benchmarks/train_stage").rglob("*.tsv")
+    ]
+    assert costs.loc["train_stage", "minutes (max)"] == pytest.approx(max(seconds) / 60, abs=0.01)
+    printed = subprocess.run(
+        [sys.executable, str(REPO / "scripts/job_costs.py"), "--benchmarks", str(grid_run / "logs/benchmarks")],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert "| train_stage " in printed and "peak MB (max)" in printed

@@ -204,7 +204,8 @@ def test_slurm_profile_plans_the_paper_grid_without_slurm(tmp_path):
     jobs = planned_jobs(out)
     assert jobs["train_stage"] == 4
     assert jobs["final_tune"] == 8
-    assert "gpu=1, gpu_model=a100" in out
+    train = re.search(r"rule train_stage:.*?resources: ([^\n]*)", out, re.S)[1]
+    assert "gpu=1" in train and "gpu_model=a100" in train
 
 
 def test_paper_grid_goes_to_slurm_in_at_most_300_gpu_submissions_one_model_each(tmp_path):
@@ -393,3 +394,52 @@ def test_every_edit_line_of_the_slurm_profile_can_be_deleted_on_its_own(tmp_path
         prepare = re.search(r"rule prepare_snli:.*?resources: ([^\n]*)", result.stdout, re.S)
         assert prepare is not None
         assert "gpu" not in prepare[1]  # CPU jobs: their own partition, no GPU
+
+
+def planned_resources(output: str) -> dict[tuple, dict]:
+    """(rule, wildcards) -> the resources a dry run shows for that job (group members included)."""
+    jobs = {}
+    for match in re.finditer(
+        r"^\s*rule (\w+):\n(.*?)(?=^\s*$|^\[|^\s*(?:local)?rule |^\s*Group job|\Z)", output, re.M | re.S
+    ):
+        body = match[2]
+        wildcards = re.search(r"^\s*wildcards: ([^\n]*)", body, re.M)
+        resources = re.search(r"^\s*resources: ([^\n]*)", body, re.M)
+        if resources:
+            pairs = dict(item.split("=", 1) for item in resources[1].split(", "))
+            jobs[(match[1], wildcards[1] if wildcards else "")] = pairs
+    return jobs
+
+
+def test_each_jobs_needs_have_one_home_beside_its_rule(tmp_path):
+    """Memory, runtime and the GPU are declared in the rules; the SLURM profile only says where a job runs. The
+    profile neither repeats nor changes a need, every GPU rule goes to the GPU partition, and the test cluster's
+    profile needs no line per rule."""
+    import yaml
+
+    config = str(REPO / "config/config.yaml")
+    with_profile = planned_resources(
+        run_snakemake("-n", "--profile", str(REPO / "profiles/slurm"), "--configfile", config, workdir=tmp_path).stdout
+    )
+    alone = planned_resources(run_snakemake("-n", "--configfile", config, workdir=tmp_path).stdout)
+    local = set(re.findall(r"^    (\w+),$", (REPO / "Snakefile").read_text().split("localrules:")[1], re.M))
+    gpu_rules = set()
+    for (rule, wildcards), resources in with_profile.items():
+        if rule in local:
+            continue
+        for need in ("mem_mb", "runtime"):
+            assert need in resources, (rule, need)
+            assert resources[need] == alone[(rule, wildcards)][need], (rule, need)  # the profile changes no need
+        if resources.get("gpu") == "1":
+            gpu_rules.add(rule)
+            assert resources["slurm_partition"] == "gpu", rule
+        else:
+            assert resources["slurm_partition"] == "cpu", rule
+    profile = yaml.safe_load((REPO / "profiles/slurm/config.yaml").read_text())
+    assert set(profile["set-resources"]) == gpu_rules  # a GPU rule without its partition line fails here
+    needs = {"mem_mb", "mem", "mem_mib", "runtime", "gpu", "gres"}
+    for rule, settings in profile["set-resources"].items():
+        assert not needs & set(settings), rule
+    assert not needs & set(profile["default-resources"])
+    local_profile = yaml.safe_load((REPO / "profiles/slurm-local/config.yaml").read_text())
+    assert not local_profile["set-resources"]
