@@ -61,6 +61,10 @@ def checkpoint_dir(model: str) -> str:
     return f"results/checkpoints/{model}"
 
 
+# Finished final tunes, kept under their fingerprint (nlirobust/training/run_cache.py).
+RUN_CACHE = "results/cache/final_tune"
+
+
 def predictions_file(model: str, evalset: str, ext: str = "parquet") -> str:
     return f"results/predictions/{model}/{evalset}.{ext}"
 

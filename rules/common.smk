@@ -29,6 +29,7 @@ from nlirobust.names import (
     STAGE_VALIDATION,
 )
 from nlirobust.run_paths import (
+    RUN_CACHE,
     ATTACK_PATTERN,
     FINAL_LR_PATTERN,
     LR_PATTERN,

@@ -113,6 +113,8 @@ rule final_tune:
         script=script_path("train_stage.py"),
         out_dir=lambda wildcards, output: os.path.dirname(output.run),
         checkpoints=checkpoint_dir(FINAL_MODEL),
+        # a finished tune survives its group's failure (Snakemake removes every member's outputs then)
+        run_cache=RUN_CACHE,
         learning_rate=final_learning_rate_flags,
         flags=training_flags(
             epochs=config["mistakes"]["final_epochs"], warmup_ratio=0.0
@@ -126,7 +128,10 @@ rule final_tune:
         eval_speed=evaluation_speed_flags(),
     shell:
         "("
-        + train_command("{params.learning_rate}", "--record_train_predictions False")
+        + train_command(
+            "{params.learning_rate}",
+            "--record_train_predictions False --run_cache {params.run_cache:q}",
+        )
         + " && python {params.evaluate:q} --model {output.model:q} {params.sets} {params.eval_options} "
         "{params.eval_speed} --threads {threads}) > {log:q} 2>&1"
 

@@ -238,3 +238,88 @@ def test_requeued_training_job_resumes_from_its_checkpoint_with_the_same_result(
         a, b = read(tmp_path / "uninterrupted" / name), read(tmp_path / "requeued" / name)
         timing = [c for c in a.columns if "seconds" in c or c == "examples_per_second"]
         pd.testing.assert_frame_equal(a.drop(columns=timing), b.drop(columns=timing))
+
+
+SELECTIONS = ("all_epochs", "ambiguous_map", "forgettable")
+
+
+def final_run(selection: str) -> str:
+    return f"results/models/final/{selection}/final_lr0.0001/snli/seed1/lr0.0015"
+
+
+def log_span(log: Path) -> tuple[str, str]:
+    """(first, last) timestamp of a job's log (the scripts log `YYYY-MM-DD HH:MM:SS,mmm ...`)."""
+    stamps = re.findall(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) ", log.read_text(), re.M)
+    return stamps[0], stamps[-1]
+
+
+def test_a_failing_group_member_keeps_the_finished_ones_and_members_never_overlap(slurm_env, tmp_path_factory):
+    """Three final tunes of one initial model go as one group job. The last fails on its first attempt (a
+    failpoint): Snakemake then removes every member's outputs. Run again: the finished ones are reused, not
+    trained again, every result equals a clean local run, and the members ran one at a time on the one GPU."""
+    runs = {}
+    for where in ("slurm", "local"):
+        workdir = tmp_path_factory.mktemp(f"group_{where}")
+        config = write_config(
+            workdir / "tiny.yaml",
+            base="config/demo.yaml",
+            recipes=["snli"],
+            learning_rates=[1.5e-3],
+            adversarial=None,
+            analysis=None,
+            embedded=TINY,
+            training={"epochs": 2, "logging_steps": 10},
+            evaluation={"sets": ["snli/validation", "breaking_nli/test"], "challenge_sets": []},
+            mistakes={"selections": list(SELECTIONS), "final_learning_rates": [1e-4]},
+        )
+        targets = [f"{final_run(s)}/run.json" for s in SELECTIONS]
+        runs[where] = (workdir, config, targets)
+    workdir, config, targets = runs["local"]
+    run_snakemake(*targets, "--cores", "2", "--configfile", str(config), workdir=workdir)
+
+    workdir, config, targets = runs["slurm"]
+    # two cores for the group: Snakemake's inner run could start two members side by side; the GPU lock may not
+    profile = ["--profile", str(REPO / "profiles/slurm"), "--workflow-profile", str(REPO / "profiles/slurm-local"),
+               "--set-resources", "final_tune:cpus_per_task=2"]  # fmt: skip
+    failing = final_run(SELECTIONS[-1])
+    first = run_snakemake(
+        *targets, *profile, "--configfile", str(config), workdir=workdir, check=False,
+        env=slurm_env | {"NLIROBUST_FAIL_AT": f"train_start:{failing}"},
+    )  # fmt: skip
+    assert first.returncode != 0
+    cache = workdir / "results/cache/final_tune"
+    finished = [
+        s
+        for s in SELECTIONS
+        if "epoch 1:" in (workdir / f"logs/{final_run(s).removeprefix('results/models/')}.log").read_text()
+    ]  # noqa: E501
+    assert finished and SELECTIONS[-1] not in finished, first.stdout[-3000:]
+    assert len(list(cache.glob("[0-9a-f]*"))) == len(finished)
+    for selection in finished:  # what Snakemake did to the group's outputs: the reason for the cache
+        assert not (workdir / final_run(selection) / "run.json").exists()
+    assert_one_at_a_time(
+        [log_span(workdir / f"logs/{final_run(s).removeprefix('results/models/')}.log") for s in finished]
+    )
+
+    run_snakemake(*targets, *profile, "--configfile", str(config), workdir=workdir, env=slurm_env)
+    spans = []
+    for selection in SELECTIONS:
+        log = workdir / f"logs/{final_run(selection).removeprefix('results/models/')}.log"
+        text = log.read_text()
+        if selection in finished:
+            assert "reused the finished run" in text and "epoch 1:" not in text, text[-2000:]
+        else:
+            assert "epoch 1:" in text
+        spans.append(log_span(log))
+        local_dir = runs["local"][0]
+        for evalset in ("snli/validation", "breaking_nli/test"):
+            path = f"results/predictions/{final_run(selection).removeprefix('results/models/')}/{evalset}.parquet"
+            pd.testing.assert_frame_equal(pd.read_parquet(workdir / path), pd.read_parquet(local_dir / path))
+    assert_one_at_a_time(spans)
+
+
+def assert_one_at_a_time(spans: list[tuple[str, str]]) -> None:
+    """No job's log starts before the one before it ended."""
+    spans = sorted(spans)
+    for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
+        assert end <= start, spans

@@ -48,6 +48,10 @@ class StageArguments:
     record_train_predictions: bool = True
     threads: int | None = field(default=None, metadata={"help": "CPU threads for torch (default: all)"})
     keep_checkpoints: bool = False
+    run_cache: str | None = field(
+        default=None,
+        metadata={"help": "folder: keep a finished run under its fingerprint and reuse it instead of training again"},
+    )
     report_to: str = field(default="none", metadata={"help": "none, tensorboard or wandb (offline unless configured)"})
     group_by_length: bool = field(default=False, metadata={"help": "batch similar lengths together (less padding)"})
     mistake_record: str = field(
@@ -98,7 +102,7 @@ def padding_multiple(max_length: int, multiple: int | None, position_limit: int 
 
 
 # Arguments that name where things go or how fast they run: the result does not depend on them.
-_NOT_IN_FINGERPRINT = ("output_dir", "checkpoint_dir", "keep_checkpoints", *SPEED_ONLY_SETTINGS)
+_NOT_IN_FINGERPRINT = ("output_dir", "checkpoint_dir", "keep_checkpoints", "run_cache", *SPEED_ONLY_SETTINGS)
 # Arguments that name inputs: the fingerprint takes what is there, not the name.
 _INPUT_PATHS = ("model_in", "train_file", "validation_file", "learning_rate_from")
 
@@ -152,6 +156,7 @@ def train_stage(args: StageArguments) -> dict:
     from nlirobust.data.io import atomic_path, no_space_left_as_one_line, write_json
     from nlirobust.data.schema import DataFormatError
     from nlirobust.encoding import encode_pairs
+    from nlirobust.failpoints import failpoint
     from nlirobust.modeling import load_classifier
     from nlirobust.overlap import apply_leakage, scored_set_name
     from nlirobust.predict import bf16_supported, precision_name
@@ -176,6 +181,17 @@ def train_stage(args: StageArguments) -> dict:
 
     out = Path(args.output_dir)
     out.mkdir(parents=True, exist_ok=True)
+    fingerprint = run_fingerprint(args)
+    if args.run_cache:
+        from nlirobust.training.run_cache import restore_finished_run
+
+        reused = restore_finished_run(Path(args.run_cache), fingerprint, out)
+        if reused is not None:
+            facts = json.loads((out / "run.json").read_text())
+            facts |= {"arguments": dataclasses.asdict(args), "reused": str(reused)}
+            write_json(facts, out / "run.json")
+            return facts
+    failpoint(f"train_start:{out.as_posix()}")
     train_pairs = pd.read_parquet(args.train_file)
     if args.max_train_examples:
         train_pairs = train_pairs.iloc[: args.max_train_examples]
@@ -250,7 +266,7 @@ def train_stage(args: StageArguments) -> dict:
         processing_class=tokenizer,
         train_ids=train_pairs["id"].astype(str).to_numpy(),
         checkpoint_dir=args.checkpoint_dir,
-        fingerprint=run_fingerprint(args),
+        fingerprint=fingerprint,
         eval_batch_size=args.eval_batch_size,
         record_train_predictions=args.record_train_predictions,
         mistake_record=args.mistake_record,
@@ -317,6 +333,10 @@ def train_stage(args: StageArguments) -> dict:
             },
         }
         write_json(facts, out / "run.json")
+        if args.run_cache:  # kept before the checkpoints go: from here on a rerun never trains this run again
+            from nlirobust.training.run_cache import keep_finished_run
+
+            keep_finished_run(out, Path(args.run_cache), fingerprint)
         if not args.keep_checkpoints:
             shutil.rmtree(args.checkpoint_dir, ignore_errors=True)
     return facts
