@@ -10,6 +10,9 @@ embedded generator, bf16. Prints Markdown and writes JSON as each part finishes 
 1. training pairs/s at batch 8, 32 and 128 of
      ours            NLITrainer with the `training:` defaults on a GPU: CUDA graphs, fused AdamW, lengths padded
                      to multiples of 16 (median [min-max] of --repeats runs over --train-pairs pairs)
+     ours (deterministic)  the same with `training.deterministic` (deterministic algorithms; the workflow's
+                     default); the other runs leave it off. CUBLAS_WORKSPACE_CONFIG is set for the whole process
+                     (it must be before the first cuBLAS call), so the difference is the algorithms alone
      ours (eager)    the same loop with the three switches off
      stock (run_glue), stock (dynamic)   transformers.Trainer as run_glue.py runs it / with dynamic padding
    the slower three on --baseline-pairs pairs, one run each (their rates do not depend on the count);
@@ -31,6 +34,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # before torch touches cuBLAS (see "deterministic")
 import pandas as pd  # noqa: E402
 import torch  # noqa: E402
 from trainer_speed import MODELS, REPO, build_model, make_data, platform_line, run_ours, run_stock  # noqa: E402
@@ -107,6 +111,8 @@ def save(results: dict, out: Path) -> None:
 
 
 def throughput(work: Path, data, args, results: dict, out: Path) -> None:
+    from nlirobust.training.stage import set_determinism
+
     train_pairs, eval_pairs, texts = data
     model_dir = build_model(texts, MODELS["ELECTRA-small-sized"], work)
     many, few = train_pairs.iloc[: args.train_pairs], train_pairs.iloc[: args.baseline_pairs]
@@ -126,6 +132,10 @@ def throughput(work: Path, data, args, results: dict, out: Path) -> None:
             step = trainer.graphed_step
             graphs = {"graphs": len(step.graphs), "replays": step.replays, "eager_steps": step.eager_steps,
                       "failure": step.failure} if step else {"graphs": "off (no CUDA)"}  # fmt: skip
+        # training.deterministic (the workflow's default) against the runs above, which leave it off
+        set_determinism(True)
+        deterministic = run_ours(model_dir, few, few.iloc[:256], batch, 256, False, work)[0][0]
+        set_determinism(False)
         eager = run_ours(model_dir, few, few.iloc[:256], batch, 256, False, work, gpu_switches=False)[0]
         glue = run_stock(model_dir, few, few.iloc[:256], batch, 256, True, work)[0]
         dynamic = run_stock(model_dir, few, few.iloc[:256], batch, 256, False, work)[0]
@@ -133,6 +143,7 @@ def throughput(work: Path, data, args, results: dict, out: Path) -> None:
         row = {
             "batch": batch,
             "ours": f"{median:,.0f} [{min(ours):,.0f}-{max(ours):,.0f}]",
+            "ours (deterministic)": f"{deterministic:,.0f}",
             "ours (eager)": f"{eager:,.0f}",
             "stock (run_glue)": f"{glue:,.0f}",
             "stock (dynamic)": f"{dynamic:,.0f}",

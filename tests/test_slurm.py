@@ -66,20 +66,18 @@ def jobs_by_comment(env: dict) -> dict[str, str]:
     return jobs
 
 
+def tiny_config(workdir: Path, **changes) -> Path:
+    """The embedded default at TINY size, one recipe at one rate, no adversarial study (and `changes`)."""
+    settings = {"recipes": ["snli"], "learning_rates": [1.5e-3], "adversarial": None, "embedded": TINY} | changes
+    return write_config(workdir / "tiny.yaml", base="config/demo.yaml", **settings)
+
+
 @pytest.fixture(scope="module")
 def cluster_and_local_runs(slurm_env, tmp_path_factory):
     runs = {}
     for where in ("slurm", "local"):
         workdir = tmp_path_factory.mktemp(f"run_{where}")
-        config = write_config(
-            workdir / "tiny.yaml",
-            base="config/demo.yaml",
-            recipes=["snli"],
-            learning_rates=[1.5e-3],
-            adversarial=None,
-            embedded=TINY,
-            training={"epochs": 1, "logging_steps": 10},
-        )
+        config = tiny_config(workdir, training={"epochs": 1, "logging_steps": 10})
         if where == "slurm":
             profile = [
                 "--profile",
@@ -260,14 +258,9 @@ def test_a_failing_group_member_keeps_the_finished_ones_and_members_never_overla
     runs = {}
     for where in ("slurm", "local"):
         workdir = tmp_path_factory.mktemp(f"group_{where}")
-        config = write_config(
-            workdir / "tiny.yaml",
-            base="config/demo.yaml",
-            recipes=["snli"],
-            learning_rates=[1.5e-3],
-            adversarial=None,
+        config = tiny_config(
+            workdir,
             analysis=None,
-            embedded=TINY,
             training={"epochs": 2, "logging_steps": 10},
             evaluation={"sets": ["snli/validation", "breaking_nli/test"], "challenge_sets": []},
             mistakes={"selections": list(SELECTIONS), "final_learning_rates": [1e-4]},

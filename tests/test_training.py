@@ -96,6 +96,25 @@ def train_until_crash_in_second_epoch(monkeypatch, args: StageArguments) -> None
             train_stage(args)
 
 
+def train_until_sigterm(monkeypatch, args: StageArguments, at_call: int) -> int:
+    """Run a stage that receives SIGTERM (what SLURM sends before a time limit or preemption) in its `at_call`-th
+    loss computation; return its exit status."""
+    original = NLITrainer.compute_loss
+    calls = {"n": 0}
+
+    def loss_then_sigterm(self, *a, **k):
+        calls["n"] += 1
+        if calls["n"] == at_call:
+            os.kill(os.getpid(), signal.SIGTERM)
+        return original(self, *a, **k)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(NLITrainer, "compute_loss", loss_then_sigterm)
+        with pytest.raises(SystemExit) as stopped:
+            train_stage(args)
+    return stopped.value.code
+
+
 def test_resume_after_a_crash_between_epochs_is_exact(uninterrupted, tiny_model, small_data, tmp_path, monkeypatch):
     train_until_crash_in_second_epoch(monkeypatch, stage_args(tiny_model, small_data, tmp_path))
     assert list((tmp_path / "checkpoints").glob("checkpoint-*"))
@@ -106,21 +125,9 @@ def test_resume_after_a_crash_between_epochs_is_exact(uninterrupted, tiny_model,
 def test_sigterm_mid_epoch_checkpoints_then_resumes_exactly(
     uninterrupted, tiny_model, small_data, tmp_path, monkeypatch
 ):
-    original = NLITrainer.compute_loss
-    calls = {"n": 0}
-
-    def loss_then_sigterm(self, *args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] == 120:  # in the second epoch (94 steps an epoch)
-            os.kill(os.getpid(), signal.SIGTERM)
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(NLITrainer, "compute_loss", loss_then_sigterm)
-    with pytest.raises(SystemExit) as stopped:
-        train_stage(stage_args(tiny_model, small_data, tmp_path))
-    assert stopped.value.code == 143
+    # in the second epoch (94 steps an epoch)
+    assert train_until_sigterm(monkeypatch, stage_args(tiny_model, small_data, tmp_path), at_call=120) == 143
     assert sorted(p.name for p in (tmp_path / "checkpoints").glob("checkpoint-*"))[-1] == "checkpoint-000000120"
-    monkeypatch.setattr(NLITrainer, "compute_loss", original)
 
     train_stage(stage_args(tiny_model, small_data, tmp_path))
     assert_same_results(uninterrupted[0], tmp_path / "run")
@@ -377,19 +384,7 @@ def test_train_forward_record_resumes_exactly_from_a_mid_epoch_checkpoint(
     """The mid-epoch checkpoint carries the epoch's forward probabilities so far (a tensor, loadable weights-only)."""
     args = dict(mistake_record="train_forward", epochs=1)
     train_stage(stage_args(tiny_model, small_data, tmp_path / "whole", **args))
-    original = NLITrainer.compute_loss
-    calls = {"n": 0}
-
-    def loss_then_sigterm(self, *a, **k):
-        calls["n"] += 1
-        if calls["n"] == 40:
-            os.kill(os.getpid(), signal.SIGTERM)
-        return original(self, *a, **k)
-
-    monkeypatch.setattr(NLITrainer, "compute_loss", loss_then_sigterm)
-    with pytest.raises(SystemExit):
-        train_stage(stage_args(tiny_model, small_data, tmp_path / "killed", **args))
-    monkeypatch.setattr(NLITrainer, "compute_loss", original)
+    train_until_sigterm(monkeypatch, stage_args(tiny_model, small_data, tmp_path / "killed", **args), at_call=40)
     train_stage(stage_args(tiny_model, small_data, tmp_path / "killed", **args))
     assert_same_results(tmp_path / "whole/run", tmp_path / "killed/run")
 
@@ -476,19 +471,7 @@ def test_a_resumed_run_reports_the_time_and_loss_of_all_its_epochs(tiny_model, s
         return stage_args(tiny_model, small_data, tmp_path / name, logging_steps=7, output_dir=str(run))
 
     whole = train_stage(args("whole"))
-    original = NLITrainer.compute_loss
-    calls = {"n": 0}
-
-    def loss_then_sigterm(self, *args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] == 120:
-            os.kill(os.getpid(), signal.SIGTERM)
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(NLITrainer, "compute_loss", loss_then_sigterm)
-    with pytest.raises(SystemExit):
-        train_stage(args("stopped"))
-    monkeypatch.setattr(NLITrainer, "compute_loss", original)
+    train_until_sigterm(monkeypatch, args("stopped"), at_call=120)
     resumed = train_stage(args("stopped"))
 
     assert whole["resumes"] == 0 and resumed["resumes"] == 1
