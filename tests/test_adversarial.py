@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from nlirobust.adversarial import AttackOptions, attack_pairs, balanced_sample, mask_spans
-from nlirobust.adversarial_tables import error_flow, subset_masks
+from nlirobust.adversarial_subsets import error_flow, subset_masks
 
 
 @pytest.fixture(scope="module")

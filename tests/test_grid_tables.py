@@ -119,7 +119,7 @@ def test_table4_shows_the_rate_each_final_run_used_per_initial_rate_never_their_
 
 def test_report_compares_the_rate_chosen_on_validation_with_the_published_number(tmp_path):
     """Rates 5e-05 (about 89%) and 0.001 (collapsed, 33%): the report must not print their pooled 61%."""
-    from nlirobust.report import comparison_section
+    from nlirobust.reference_comparison import comparison_section
 
     rows = []
     for lr, accuracy in ((5e-05, 0.89), (0.001, 0.333)):
@@ -200,7 +200,7 @@ def test_the_ambiguity_subset_is_hedges_not_ordinary_words():
     import yaml
     from workflow_helpers import REPO
 
-    from nlirobust.adversarial_tables import subset_masks
+    from nlirobust.adversarial_subsets import subset_masks
 
     pairs = pd.DataFrame(
         {

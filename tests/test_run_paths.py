@@ -62,7 +62,7 @@ def test_a_path_that_is_no_run_is_refused():
 def test_one_matcher_for_negation_case_punctuation_and_glued_words():
     import pandas as pd
 
-    from nlirobust.adversarial_tables import subset_masks
+    from nlirobust.adversarial_subsets import subset_masks
     from nlirobust.error_analysis import rules_for
     from nlirobust.lexicon import mentions
 

@@ -3,11 +3,12 @@
 import pandas as pd
 import pytest
 
-from nlirobust.adversarial_tables import error_flow_wide, subset_metrics_wide
+from nlirobust.adversarial_subsets import error_flow_wide, subset_metrics_wide
 from nlirobust.mistake_tables import final_lr_roles, learning_rates_wide
 from nlirobust.names import lr_name
 from nlirobust.overlap import apply_leakage, pair_keys
-from nlirobust.report import MISTAKE_RECORD_WORDS, comparison_section, why_ours_differ
+from nlirobust.reference_comparison import comparison_section, why_ours_differ
+from nlirobust.report import MISTAKE_RECORD_WORDS
 from nlirobust.tables import epoch_view
 
 
