@@ -17,8 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-ATTACKS: tuple[str, ...] = ("gradient", "random")
-
+from nlirobust.names import ATTACKS
 
 ATTACKED_ID_PREFIX = "adv:"
 

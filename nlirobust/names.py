@@ -27,6 +27,33 @@ MISTAKE_SELECTIONS: tuple[str, ...] = ("all_epochs", "last_epoch", "ever", "forg
 DYNAMICS_SELECTIONS: tuple[str, ...] = ("hard_to_learn", "ambiguous_map", "forgettable")
 AMBIGUITY_SELECTIONS: tuple[str, ...] = ("chaosnli_max50", "chaosnli_max60", "snli_low_agreement")
 
+# Every enumeration the workflow knows, once. The schema's enums (config/schema.yaml), the wildcard patterns
+# (run_paths.py) and the command lines' choices are these lists; tests/test_names.py fails when one differs.
+STAGE_DATASETS: tuple[str, ...] = ("snli", "mnli")  # what a recipe's stages train on (snli_mnli: both in turn)
+SELECTIONS: tuple[str, ...] = MISTAKE_SELECTIONS + DYNAMICS_SELECTIONS + AMBIGUITY_SELECTIONS
+ATTACKS: tuple[str, ...] = ("gradient", "random")
+# every split a model can be scored on (evaluation.sets), and those Tables 1, 2 and 5-7 are written for
+EVALUATION_SETS: tuple[str, ...] = (
+    "snli/validation",
+    "snli/test",
+    "mnli/validation_matched",
+    "mnli/validation_mismatched",
+    "breaking_nli/test",
+    "hans/test",
+    "chaosnli/snli",
+    "chaosnli/mnli_m",
+)
+CHALLENGE_SETS: tuple[str, ...] = ("breaking_nli/test", "hans/test")
+ANALYSIS_SETS: tuple[str, ...] = EVALUATION_SETS[:5]  # the error analysis: SNLI, MNLI and Breaking NLI
+MODEL_KINDS: tuple[str, ...] = ("initial", "final", "adversarial")
+LEAKAGE_ACTIONS: tuple[str, ...] = ("exclude", "fail", "report")
+CONFLICT_ACTIONS: tuple[str, ...] = ("keep", "drop", "fail")  # data.conflicting_duplicates
+MISTAKE_RECORDS: tuple[str, ...] = ("eval_pass", "train_forward")
+TRACKERS: tuple[str, ...] = ("none", "tensorboard", "wandb")
+LLM_BACKENDS: tuple[str, ...] = ("transformers", "vllm")
+RETRAIN_FROM: tuple[str, ...] = ("pretrained", "baseline")
+LOW_AGREEMENT_SOURCES: tuple[str, ...] = ("chaosnli", "snli_train")
+
 # The tables each study writes (results/tables/<study>/<name>.csv and .md), as the rules and the report name them.
 MISTAKE_TABLES: tuple[str, ...] = ("table3_combinations", "table4_learning_rates", "in_distribution")
 # ... and per challenge set (evaluation.challenge_sets), under results/tables/mistakes/<data set>/

@@ -17,12 +17,20 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-RECIPE_PATTERN = r"(?:snli|mnli)(?:_(?:snli|mnli))*"
+from nlirobust.names import ATTACKS, SELECTIONS, STAGE_DATASETS
+
+
+def _one_of(names: tuple[str, ...]) -> str:
+    """A regular expression matching exactly one of `names` (longest first, so none stops at a shorter one)."""
+    return "(?:" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) + ")"
+
+
+RECIPE_PATTERN = rf"{_one_of(STAGE_DATASETS)}(?:_{_one_of(STAGE_DATASETS)})*"
 SEED_PATTERN = r"\d+"
 LR_PATTERN = r"[0-9.e+-]+"
 FINAL_LR_PATTERN = LR_PATTERN + "|from_schedule"
-SELECTION_PATTERN = r"[a-z0-9_]+"
-ATTACK_PATTERN = r"gradient|random"
+SELECTION_PATTERN = _one_of(SELECTIONS)
+ATTACK_PATTERN = _one_of(ATTACKS)
 
 _INITIAL = rf"{RECIPE_PATTERN}/seed{SEED_PATTERN}/lr{LR_PATTERN}"
 _FINAL_PREFIX = rf"final/{SELECTION_PATTERN}/final_lr(?:{FINAL_LR_PATTERN})/"

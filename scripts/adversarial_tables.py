@@ -6,6 +6,8 @@ import json
 
 from _cli import run_main
 
+from nlirobust.names import LEAKAGE_ACTIONS
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
@@ -15,7 +17,7 @@ def main() -> None:
     parser.add_argument("--test-pairs", required=True, help="SNLI test pairs (their text defines the subsets)")
     parser.add_argument("--words", required=True, help="JSON: negation_words, ambiguity_words, long_words")
     parser.add_argument("--min-pairs", type=int, default=30, help="fewer pairs a seed: counts only, no percentages")
-    parser.add_argument("--leakage", choices=["exclude", "fail", "report"], default="exclude")
+    parser.add_argument("--leakage", choices=LEAKAGE_ACTIONS, default="exclude")
     parser.add_argument("--out-dir", required=True)
     args = parser.parse_args()
 

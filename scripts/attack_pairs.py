@@ -5,12 +5,14 @@ import argparse
 
 from _cli import run_main
 
+from nlirobust.names import ATTACKS
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--model", required=True, help="the baseline model directory")
     parser.add_argument("--sample", required=True, help="pairs to attack (from sample_adversarial.py)")
-    parser.add_argument("--method", choices=["gradient", "random"], default="gradient")
+    parser.add_argument("--method", choices=ATTACKS, default="gradient")
     parser.add_argument("--top-k", type=int, default=1, help="tokens (or words) masked per pair")
     parser.add_argument("--word-level", action="store_true", help="mask every word piece of the chosen word")
     parser.add_argument("--batch-size", type=int, default=64)

@@ -5,6 +5,8 @@ import argparse
 
 from _cli import run_main
 
+from nlirobust.names import LEAKAGE_ACTIONS
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
@@ -12,7 +14,7 @@ def main() -> None:
     parser.add_argument("--train", nargs="+", required=True, help="their prepared Parquet files, in that order")
     parser.add_argument("--scored-names", nargs="+", required=True, help="names of the scored sets")
     parser.add_argument("--scored", nargs="+", required=True, help="their prepared Parquet files, in that order")
-    parser.add_argument("--leakage", choices=["exclude", "fail", "report"], default="exclude")
+    parser.add_argument("--leakage", choices=LEAKAGE_ACTIONS, default="exclude")
     parser.add_argument(
         "--adversarial-retraining", action="store_true", help="the adversarial study retrains on SNLI validation pairs"
     )

@@ -5,13 +5,15 @@ import argparse
 
 from _cli import run_main
 
+from nlirobust.names import LEAKAGE_ACTIONS
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--train", required=True)
     parser.add_argument("--eval", required=True)
     parser.add_argument("--out", required=True, help="metrics JSON")
-    parser.add_argument("--leakage", choices=["exclude", "fail", "report"], default="exclude")
+    parser.add_argument("--leakage", choices=LEAKAGE_ACTIONS, default="exclude")
     args = parser.parse_args()
 
     import pandas as pd

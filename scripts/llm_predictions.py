@@ -5,12 +5,14 @@ import argparse
 
 from _cli import run_main
 
+from nlirobust.names import LLM_BACKENDS
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--model", required=True, help="causal LM directory with a chat template")
     parser.add_argument("--pairs", required=True, help="evaluation pairs (pair schema Parquet)")
-    parser.add_argument("--backend", choices=["transformers", "vllm"], default="transformers")
+    parser.add_argument("--backend", choices=LLM_BACKENDS, default="transformers")
     parser.add_argument("--max-examples", type=int, default=None, help="score a seeded sample of this many pairs")
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--seed", type=int, default=0)

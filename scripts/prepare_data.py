@@ -5,7 +5,7 @@ import argparse
 
 from _cli import run_main
 
-from nlirobust.names import SPLITS
+from nlirobust.names import CONFLICT_ACTIONS, SPLITS
 
 
 def main() -> None:
@@ -20,7 +20,7 @@ def main() -> None:
     )
     parser.add_argument(
         "--conflicting-duplicates",
-        choices=["keep", "drop", "fail"],
+        choices=CONFLICT_ACTIONS,
         default="keep",
         help="a pair that appears with two labels in one split: keep (with a warning), drop every copy, or fail",
     )

@@ -5,14 +5,16 @@ import argparse
 
 from _cli import run_main
 
+from nlirobust.names import LEAKAGE_ACTIONS, SELECTIONS
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
         "--rule",
         required=True,
-        help="all_epochs | last_epoch | ever | forgotten | hard_to_learn | ambiguous_map | forgettable | "
-        "chaosnli_max50 | chaosnli_max60 | snli_low_agreement",
+        choices=SELECTIONS,
+        help="what to train on (config: mistakes.selections)",
     )
     parser.add_argument("--pairs", required=True, help="pairs to choose from (pair schema Parquet)")
     parser.add_argument("--train-predictions", help="per-epoch training predictions (for mistake rules)")
@@ -29,7 +31,7 @@ def main() -> None:
         help="pair files models are scored on: checked now, so a selection that "
         "leakage would empty stops here (a CPU job), not in the GPU job that tunes on it",
     )
-    parser.add_argument("--leakage", choices=["exclude", "fail", "report"], default="exclude")
+    parser.add_argument("--leakage", choices=LEAKAGE_ACTIONS, default="exclude")
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
 

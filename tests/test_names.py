@@ -1,0 +1,70 @@
+"""Every enumeration is defined once (nlirobust/names.py): the schema's enums, the wildcard patterns and the command
+lines' choices are those lists. Adding a selection, an attack or a data set is one line there, and this test says
+which other place still differs."""
+
+import re
+import subprocess
+import sys
+
+import yaml
+from workflow_helpers import REPO
+
+from nlirobust import names
+from nlirobust.run_paths import ATTACK_PATTERN, RECIPE_PATTERN, SELECTION_PATTERN
+
+SCHEMA = yaml.safe_load((REPO / "config/schema.yaml").read_text())["properties"]
+
+
+def enum(*path: str) -> list:
+    node = SCHEMA
+    for key in path:
+        node = node["properties"][key] if "properties" in node else node[key]
+    node = node.get("items", node)
+    return list(node["enum"])
+
+
+def test_the_schemas_enums_are_the_names_lists():
+    assert enum("mistakes", "selections") == list(names.SELECTIONS)
+    assert enum("adversarial", "attacks") == list(names.ATTACKS)
+    assert enum("adversarial", "retrain_attacks") == list(names.ATTACKS)
+    assert enum("adversarial", "retrain_from") == list(names.RETRAIN_FROM)
+    assert enum("evaluation", "sets") == list(names.EVALUATION_SETS)
+    assert enum("evaluation", "challenge_sets") == list(names.CHALLENGE_SETS)
+    assert enum("analysis", "models") == list(names.MODEL_KINDS)
+    assert enum("analysis", "sets") == list(names.ANALYSIS_SETS)
+    assert enum("analysis", "llm", "backend") == list(names.LLM_BACKENDS)
+    assert enum("training", "mistake_record") == list(names.MISTAKE_RECORDS)
+    assert enum("training", "report_to") == list(names.TRACKERS)
+    assert enum("data", "conflicting_duplicates") == list(names.CONFLICT_ACTIONS)
+    assert enum("mistakes", "low_agreement", "source") == list(names.LOW_AGREEMENT_SOURCES)
+    assert list(SCHEMA["leakage"]["enum"]) == list(names.LEAKAGE_ACTIONS)
+    assert set(SCHEMA["data"]["properties"]) - {"conflicting_duplicates"} == set(names.SPLITS)
+    stages = "|".join(names.STAGE_DATASETS)
+    assert SCHEMA["recipes"]["items"]["pattern"] == f"^({stages})(_({stages}))*$"
+    for evaluation_set in names.EVALUATION_SETS:
+        dataset, split = evaluation_set.split("/")
+        assert split in names.SPLITS[dataset], evaluation_set
+
+
+def test_wildcard_patterns_match_exactly_the_names():
+    for pattern, values in ((SELECTION_PATTERN, names.SELECTIONS), (ATTACK_PATTERN, names.ATTACKS)):
+        for value in values:
+            assert re.fullmatch(pattern, value), value
+        assert not re.fullmatch(pattern, "not_a_" + values[0])
+    for recipe in names.REFERENCE_RECIPES:
+        assert re.fullmatch(RECIPE_PATTERN, recipe)
+    assert not re.fullmatch(RECIPE_PATTERN, "snli_")
+
+
+def test_command_line_choices_are_the_names_lists():
+    def choices(script: str, flag: str) -> list[str]:
+        text = subprocess.run([sys.executable, str(REPO / "scripts" / script), "--help"], capture_output=True,
+                              text=True, check=True).stdout  # fmt: skip
+        found = re.search(rf"{flag} \{{([^}}]+)\}}", text)
+        return found[1].split(",")
+
+    assert choices("select_examples.py", "--rule") == list(names.SELECTIONS)
+    assert choices("attack_pairs.py", "--method") == list(names.ATTACKS)
+    assert choices("data_overlap.py", "--leakage") == list(names.LEAKAGE_ACTIONS)
+    assert choices("prepare_data.py", "--dataset") == list(names.SPLITS)
+    assert choices("prepare_data.py", "--conflicting-duplicates") == list(names.CONFLICT_ACTIONS)
