@@ -111,10 +111,7 @@ rule retrain_adversarial:
         script=script_path("train_stage.py"),
         out_dir=lambda wildcards, output: os.path.dirname(output.run),
         checkpoints=checkpoint_dir(RETRAINED_MODEL),
-        flags=training_flags(
-            epochs=(ADVERSARIAL or {}).get("retrain_epochs")
-            or config["training"]["epochs"]
-        ),
+        flags=training_flags(epochs=(ADVERSARIAL or {}).get("retrain_epochs") or config["training"]["epochs"]),
         speed=training_speed_flags(),
     shell:
         train_command(extra="--record_train_predictions False") + " > {log:q} 2>&1"
@@ -125,14 +122,8 @@ rule evaluate_attack_set:
         unpack(attack_sets_of_model),
         model=f"{model_dir('{model}')}/model",
     output:
-        predictions=[
-            predictions_file("{model}", f"attack/{{attack}}/{part}")
-            for part in ("train", "heldout")
-        ],
-        metrics=[
-            predictions_file("{model}", f"attack/{{attack}}/{part}", "json")
-            for part in ("train", "heldout")
-        ],
+        predictions=[predictions_file("{model}", f"attack/{{attack}}/{part}") for part in ("train", "heldout")],
+        metrics=[predictions_file("{model}", f"attack/{{attack}}/{part}", "json") for part in ("train", "heldout")],
     log:
         "logs/evaluate/attack/{attack}/{model}.log",
     benchmark:
@@ -146,9 +137,7 @@ rule evaluate_attack_set:
         runtime=attempts(120),
     params:
         script=script_path("evaluate_model.py"),
-        out_prefix=predictions_file("{model}", "attack/{attack}").removesuffix(
-            ".parquet"
-        ),
+        out_prefix=predictions_file("{model}", "attack/{attack}").removesuffix(".parquet"),
         max_length=config["model"]["max_length"],
         options=evaluation_flags(),
         speed=evaluation_speed_flags(),
@@ -161,24 +150,13 @@ rule evaluate_attack_set:
 
 rule adversarial_tables:
     input:
-        summaries=[
-            f"{attack_dir(attack, seed, lr)}/summary.json"
-            for attack in ATTACKS
-            for seed in SEEDS
-            for lr in LRS
-        ],
+        summaries=[f"{attack_dir(attack, seed, lr)}/summary.json" for attack in ATTACKS for seed in SEEDS for lr in LRS],
         metrics=adversarial_predictions("json"),
         predictions=adversarial_predictions("parquet"),
         test_pairs=prepared("snli", "test"),
     output:
-        **{
-            name: f"results/tables/adversarial/{name}.csv"
-            for name in ADVERSARIAL_TABLES
-        },
-        **{
-            f"{name}_md": f"results/tables/adversarial/{name}.md"
-            for name in ADVERSARIAL_TABLES
-        },
+        **{name: f"results/tables/adversarial/{name}.csv" for name in ADVERSARIAL_TABLES},
+        **{f"{name}_md": f"results/tables/adversarial/{name}.md" for name in ADVERSARIAL_TABLES},
     log:
         "logs/tables/adversarial.log",
     benchmark:

@@ -50,11 +50,7 @@ rule llm_predictions:
         options=(
             f"--backend {LLM['backend']} --batch-size {LLM['batch_size']}"
             + (f" --max-examples {LLM['max_examples']}" if LLM["max_examples"] else "")
-            + (
-                f" --max-prompt-tokens {LLM['max_prompt_tokens']}"
-                if LLM.get("max_prompt_tokens")
-                else ""
-            )
+            + (f" --max-prompt-tokens {LLM['max_prompt_tokens']}" if LLM.get("max_prompt_tokens") else "")
             if LLM
             else ""
         ),
@@ -82,9 +78,7 @@ rule error_spreadsheet:
         lexicon=shlex.quote(json.dumps(config["lexicon"])),
         rows=(ANALYSIS or {}).get("spreadsheet_rows", 50),
         stratify="" if (ANALYSIS or {}).get("stratify", True) else "--no-stratify",
-        llm=lambda wildcards, input: (
-            f"--llm {shlex.quote(input.llm[0])}" if input.llm else ""
-        ),
+        llm=lambda wildcards, input: (f"--llm {shlex.quote(input.llm[0])}" if input.llm else ""),
     shell:
         "python {params.script:q} --predictions {input.predictions:q} --pairs {input.pairs:q} {params.llm} "
         "--lexicon {params.lexicon} --rows {params.rows} {params.stratify} --out {output:q} > {log:q} 2>&1"
@@ -127,17 +121,10 @@ rule analysis_tables:
     input:
         sheets=analysis_outputs("results/analysis/{model}/{evalset}/errors.csv"),
         predictions=analysis_outputs(predictions_file("{model}", "{evalset}")),
-        llm=[
-            p
-            for evalset in ANALYSIS_SETS
-            for p in llm_predictions_of(*evalset.split("/"))
-        ],
+        llm=[p for evalset in ANALYSIS_SETS for p in llm_predictions_of(*evalset.split("/"))],
     output:
         **{name: f"results/tables/analysis/{name}.csv" for name in ANALYSIS_TABLES},
-        **{
-            f"{name}_md": f"results/tables/analysis/{name}.md"
-            for name in ANALYSIS_TABLES
-        },
+        **{f"{name}_md": f"results/tables/analysis/{name}.md" for name in ANALYSIS_TABLES},
     log:
         "logs/tables/analysis.log",
     benchmark:
@@ -154,30 +141,16 @@ rule analysis_tables:
 
 rule run_facts:
     input:
-        runs=[
-            f"{model_dir(m)}/run.json"
-            for m in models_of(["initial", "final", "adversarial"])
-        ],
+        runs=[f"{model_dir(m)}/run.json" for m in models_of(["initial", "final", "adversarial"])],
         # inference timing of the analysed models (every final model's would add thousands of files to the DAG)
-        metrics=[
-            predictions_file(m, evalset, "json")
-            for m in models_of(ANALYSIS_KINDS)
-            for evalset in EVAL_SETS
-        ],
+        metrics=[predictions_file(m, evalset, "json") for m in models_of(ANALYSIS_KINDS) for evalset in EVAL_SETS],
         train_logs=all_training_runs("train_log.csv"),
         epoch_logs=all_training_runs("epoch_log.csv"),
-        retrained_train_logs=[
-            f"{model_dir(m)}/train_log.csv" for m in models_of(["adversarial"])
-        ],
-        retrained_epoch_logs=[
-            f"{model_dir(m)}/epoch_log.csv" for m in models_of(["adversarial"])
-        ],
+        retrained_train_logs=[f"{model_dir(m)}/train_log.csv" for m in models_of(["adversarial"])],
+        retrained_epoch_logs=[f"{model_dir(m)}/epoch_log.csv" for m in models_of(["adversarial"])],
     output:
         **{name: f"results/tables/analysis/{name}.csv" for name in RUN_FACT_TABLES},
-        **{
-            f"{name}_md": f"results/tables/analysis/{name}.md"
-            for name in RUN_FACT_TABLES
-        },
+        **{f"{name}_md": f"results/tables/analysis/{name}.md" for name in RUN_FACT_TABLES},
         curves=learning_curve_files(),
     log:
         "logs/tables/run_facts.log",

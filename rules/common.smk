@@ -113,9 +113,7 @@ RECIPES = list(config["recipes"])
 SEEDS = [int(s) for s in config["seeds"]]
 LRS = learning_rates(config)
 EVAL_SETS = evaluation_sets(config)
-DATASETS = datasets(
-    config
-)  # the prepared data sets: every required one, optional ones (HANS) if configured
+DATASETS = datasets(config)  # the prepared data sets: every required one, optional ones (HANS) if configured
 ADVERSARIAL = config.get("adversarial")
 ANALYSIS = config.get("analysis")
 LLM = (ANALYSIS or {}).get("llm")  # optional: without it the LLM rules are skipped
@@ -177,8 +175,7 @@ def prepared_splits(dataset):
     return [
         split
         for split in SPLITS[dataset]
-        if split not in OPTIONAL_SPLITS.get(dataset, ())
-        or f"{dataset}/{split}" in EVAL_SETS
+        if split not in OPTIONAL_SPLITS.get(dataset, ()) or f"{dataset}/{split}" in EVAL_SETS
     ]
 
 
@@ -249,9 +246,7 @@ def evaluation_speed_flags():
     training = config["training"]
     flags = [f"--batch-size {int(training.get('eval_batch_size', 128))}"]
     if training.get("tokenization_cache"):
-        flags.append(
-            f"--tokenization-cache {shlex.quote(str(training['tokenization_cache']))}"
-        )
+        flags.append(f"--tokenization-cache {shlex.quote(str(training['tokenization_cache']))}")
     return Untracked(" ".join(flags))
 
 
@@ -296,11 +291,7 @@ def models_of(kinds):
 
 
 def all_prediction_metrics():
-    return [
-        predictions_file(model, evalset, "json")
-        for model in models_of(["initial"])
-        for evalset in EVAL_SETS
-    ]
+    return [predictions_file(model, evalset, "json") for model in models_of(["initial"]) for evalset in EVAL_SETS]
 
 
 def all_training_runs(filename):
@@ -311,6 +302,5 @@ def all_training_runs(filename):
 HUB_MODELS = {
     hub_slug(name): name
     for name in [config["model"]["name_or_path"]] + ([LLM["model"]] if LLM else [])
-    if re.fullmatch(r"[A-Za-z0-9][\w.-]*/[\w.-]+", str(name))
-    and not Path(name).exists()
+    if re.fullmatch(r"[A-Za-z0-9][\w.-]*/[\w.-]+", str(name)) and not Path(name).exists()
 }

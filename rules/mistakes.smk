@@ -116,14 +116,10 @@ rule final_tune:
         # a finished tune survives its group's failure (Snakemake removes every member's outputs then)
         run_cache=RUN_CACHE,
         learning_rate=final_learning_rate_flags,
-        flags=training_flags(
-            epochs=config["mistakes"]["final_epochs"], warmup_ratio=0.0
-        ),
+        flags=training_flags(epochs=config["mistakes"]["final_epochs"], warmup_ratio=0.0),
         speed=training_speed_flags(),
         evaluate=script_path("evaluate_model.py"),
-        sets=lambda wc: evaluation_set_flags(
-            final_id(wc.selection, wc.final_lr, wc.recipe, wc.seed, wc.lr)
-        ),
+        sets=lambda wc: evaluation_set_flags(final_id(wc.selection, wc.final_lr, wc.recipe, wc.seed, wc.lr)),
         eval_options=f"--max-length {config['model']['max_length']} {evaluation_flags()}",
         eval_speed=evaluation_speed_flags(),
     shell:
@@ -139,20 +135,13 @@ rule final_tune:
 rule mistake_tables:
     input:
         combinations=all_initial_runs("results/mistakes/{run}/combinations.csv"),
-        metrics_before=all_initial_runs(
-            "results/predictions/{run}/{evalset}.json", in_distribution=True
-        ),
-        metrics_after=all_final_runs(
-            "results/predictions/{run}/{evalset}.json", in_distribution=True
-        ),
+        metrics_before=all_initial_runs("results/predictions/{run}/{evalset}.json", in_distribution=True),
+        metrics_after=all_final_runs("results/predictions/{run}/{evalset}.json", in_distribution=True),
         final_runs=all_final_runs("results/models/{run}/run.json"),
         initial_runs=all_initial_runs("results/models/{run}/run.json"),
     output:
         **{name: f"results/tables/mistakes/{name}.csv" for name in MISTAKE_TABLES},
-        **{
-            f"{name}_md": f"results/tables/mistakes/{name}.md"
-            for name in MISTAKE_TABLES
-        },
+        **{f"{name}_md": f"results/tables/mistakes/{name}.md" for name in MISTAKE_TABLES},
     log:
         "logs/tables/mistakes.log",
     benchmark:
@@ -173,22 +162,12 @@ rule mistake_tables:
 # Tables 1, 2 and 5-7 of each challenge set (evaluation.challenge_sets; Breaking NLI always).
 rule challenge_tables:
     input:
-        before=lambda wc: all_initial_runs(
-            f"results/predictions/{{run}}/{CHALLENGE_SETS[wc.challenge]}.parquet"
-        ),
-        after=lambda wc: all_final_runs(
-            f"results/predictions/{{run}}/{CHALLENGE_SETS[wc.challenge]}.parquet"
-        ),
+        before=lambda wc: all_initial_runs(f"results/predictions/{{run}}/{CHALLENGE_SETS[wc.challenge]}.parquet"),
+        after=lambda wc: all_final_runs(f"results/predictions/{{run}}/{CHALLENGE_SETS[wc.challenge]}.parquet"),
         initial_runs=all_initial_runs("results/models/{run}/run.json"),
     output:
-        **{
-            name: f"results/tables/mistakes/{{challenge}}/{name}.csv"
-            for name in CHALLENGE_TABLES
-        },
-        **{
-            f"{name}_md": f"results/tables/mistakes/{{challenge}}/{name}.md"
-            for name in CHALLENGE_TABLES
-        },
+        **{name: f"results/tables/mistakes/{{challenge}}/{name}.csv" for name in CHALLENGE_TABLES},
+        **{f"{name}_md": f"results/tables/mistakes/{{challenge}}/{name}.md" for name in CHALLENGE_TABLES},
     log:
         "logs/tables/challenge_{challenge}.log",
     benchmark:

@@ -17,10 +17,7 @@ def adversarial_retrain_start(wildcards):
 def attack_sets_of_model(wildcards):
     """Both parts of the attack set built from the baseline of the model's seed and learning rate."""
     run = parse_run(wildcards.model)
-    return {
-        part: f"{attack_dir(wildcards.attack, run.seed, run.lr)}/{part}.parquet"
-        for part in ("train", "heldout")
-    }
+    return {part: f"{attack_dir(wildcards.attack, run.seed, run.lr)}/{part}.parquet" for part in ("train", "heldout")}
 
 
 def adversarial_models():
@@ -29,8 +26,7 @@ def adversarial_models():
         model
         for seed in SEEDS
         for lr in LRS
-        for model in [run_id("snli", seed, lr)]
-        + [adversarial_id(attack, seed, lr) for attack in RETRAIN_ATTACKS]
+        for model in [run_id("snli", seed, lr)] + [adversarial_id(attack, seed, lr) for attack in RETRAIN_ATTACKS]
     ]
 
 
@@ -39,8 +35,4 @@ def adversarial_predictions(ext):
     sets = ["snli/validation", "snli/test"] + [
         f"attack/{attack}/{part}" for attack in ATTACKS for part in ("train", "heldout")
     ]
-    return [
-        predictions_file(model, evalset, ext)
-        for model in adversarial_models()
-        for evalset in sets
-    ]
+    return [predictions_file(model, evalset, ext) for model in adversarial_models() for evalset in sets]

@@ -17,18 +17,13 @@ def llm_predictions_of(dataset, split):
 def analysis_outputs(pattern):
     """`pattern` ({model}, {evalset}) for every analysed model and set."""
     return [
-        pattern.format(model=model, evalset=evalset)
-        for model in models_of(ANALYSIS_KINDS)
-        for evalset in ANALYSIS_SETS
+        pattern.format(model=model, evalset=evalset) for model in models_of(ANALYSIS_KINDS) for evalset in ANALYSIS_SETS
     ]
 
 
 def learning_curve_files():
     """One learning-curve figure per recipe (its initial runs), then one per retraining attack (its retrained runs)."""
-    attacks = (
-        retrain_attacks(config) if ADVERSARIAL else []
-    )  # as params.attacks of run_facts
+    attacks = retrain_attacks(config) if ADVERSARIAL else []  # as params.attacks of run_facts
     return [f"results/figures/learning_curves/{recipe}.png" for recipe in RECIPES] + [
-        f"results/figures/learning_curves/adversarial_{attack}.png"
-        for attack in attacks
+        f"results/figures/learning_curves/adversarial_{attack}.png" for attack in attacks
     ]

@@ -18,14 +18,9 @@ def ambiguity_source(wildcards):
     """The ChaosNLI part matching the recipe's last stage (SNLI pairs for SNLI, MNLI matched for MNLI), or for
     snli_low_agreement with `low_agreement.source: snli_train`, SNLI's own training pairs (5 annotator labels).
     """
-    if (
-        wildcards.selection == "snli_low_agreement"
-        and low_agreement_source(config) == "snli_train"
-    ):
+    if wildcards.selection == "snli_low_agreement" and low_agreement_source(config) == "snli_train":
         return prepared("snli", "train")
-    return prepared(
-        "chaosnli", "snli" if stages(wildcards.recipe)[-1] == "snli" else "mnli_m"
-    )
+    return prepared("chaosnli", "snli" if stages(wildcards.recipe)[-1] == "snli" else "mnli_m")
 
 
 def final_learning_rate_flags(wildcards, input):
@@ -38,18 +33,10 @@ def final_learning_rate_flags(wildcards, input):
 def all_initial_runs(pattern, in_distribution=False):
     """`pattern` ({run}, {evalset}) for every initial model (and in-distribution set)."""
     sets = IN_DISTRIBUTION_SETS if in_distribution else [None]
-    return [
-        pattern.format(run=run, evalset=evalset)
-        for run in models_of(["initial"])
-        for evalset in sets
-    ]
+    return [pattern.format(run=run, evalset=evalset) for run in models_of(["initial"]) for evalset in sets]
 
 
 def all_final_runs(pattern, in_distribution=False):
     """`pattern` ({run}, {evalset}) for every final model (and in-distribution set)."""
     sets = IN_DISTRIBUTION_SETS if in_distribution else [None]
-    return [
-        pattern.format(run=run, evalset=evalset)
-        for run in models_of(["final"])
-        for evalset in sets
-    ]
+    return [pattern.format(run=run, evalset=evalset) for run in models_of(["final"]) for evalset in sets]
