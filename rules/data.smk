@@ -129,7 +129,7 @@ for _dataset in DATASETS:
             out_dir=lambda wildcards, output: os.path.dirname(output.counts),
             splits=" ".join(prepared_splits(_dataset)),
             shares=(
-                "--split-shares " + shlex.quote(json.dumps(config["data"][_dataset]["split"]))
+                f"--split-shares {shlex.quote(json.dumps(config['data'][_dataset]['split']))}"
                 if config["data"][_dataset].get("split")
                 else ""
             ),
