@@ -34,7 +34,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import torch  # noqa: E402
 import transformers  # noqa: E402
-from transformers import DataCollatorWithPadding, Trainer, TrainingArguments, default_data_collator  # noqa: E402
+from benchmarks_support import training_args  # noqa: E402
+from transformers import DataCollatorWithPadding, Trainer, default_data_collator  # noqa: E402
 
 from nlirobust.encoding import encode_pairs  # noqa: E402
 from nlirobust.predict import predict_dataset  # noqa: E402
@@ -69,14 +70,6 @@ def build_model(texts: list[str], shape: dict, work: Path) -> Path:
     if not out.exists():
         save_embedded_model(out, texts, vocab_size=2000, max_length=128, **shape)
     return out
-
-
-def training_args(out: Path, batch: int, eval_batch: int, learning_rate: float = 5e-5, **extra) -> TrainingArguments:
-    return TrainingArguments(
-        output_dir=str(out), per_device_train_batch_size=batch, per_device_eval_batch_size=eval_batch,
-        num_train_epochs=1, learning_rate=learning_rate, save_strategy="no", eval_strategy="no", report_to="none",
-        logging_strategy="no", disable_tqdm=True, seed=1, bf16=torch.cuda.is_available(), **extra,
-    )  # fmt: skip
 
 
 def run_stock(model_dir, train_pairs, eval_pairs, batch, eval_batch, pad_to_max: bool, work) -> tuple[float, float]:
