@@ -442,4 +442,4 @@ def test_each_jobs_needs_have_one_home_beside_its_rule(tmp_path):
         assert not needs & set(settings), rule
     assert not needs & set(profile["default-resources"])
     local_profile = yaml.safe_load((REPO / "profiles/slurm-local/config.yaml").read_text())
-    assert not local_profile["set-resources"]
+    assert set(local_profile["set-resources"]) <= local  # nothing per submitted rule: no line for a new GPU rule
