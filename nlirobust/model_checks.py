@@ -24,6 +24,7 @@ TOKENIZER_FILES: tuple[str, ...] = (
     "vocab.txt",
     "vocab.json",
     "spiece.model",
+    "spm.model",  # DeBERTa-v3
     "sentencepiece.bpe.model",
     "tokenizer.model",
 )

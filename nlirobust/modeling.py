@@ -68,14 +68,15 @@ def load_classifier(name_or_path: str | Path):
 
 
 def _output_layer(model):
-    """The last linear layer of the classification head (its rows are the labels)."""
+    """The classification head's output layer (its rows are the labels): the last linear layer with one output per
+    label, whatever the architecture calls its head (classifier, classification_head, ...)."""
     import torch
 
-    layers = (
-        [m for m in model.classifier.modules() if isinstance(m, torch.nn.Linear)]
-        if hasattr(model, "classifier")
-        else []
-    )
-    if not layers or layers[-1].out_features != NUM_LABELS:
-        raise ValueError(f"{type(model).__name__}: no {NUM_LABELS}-way linear output layer found to reorder")
+    from nlirobust.data.schema import DataFormatError
+
+    layers = [m for m in model.modules() if isinstance(m, torch.nn.Linear) and m.out_features == NUM_LABELS]
+    if not layers:
+        raise DataFormatError(
+            f"{type(model).__name__}: no {NUM_LABELS}-way output layer found to put in our label order"
+        )
     return layers[-1]

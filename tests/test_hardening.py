@@ -285,3 +285,37 @@ def test_the_conflict_setting_reaches_the_prepare_job_and_the_report(tmp_path):
                              "conflicting_duplicates_action": "drop"}}  # fmt: skip
     (tmp_path / "snli/counts.json").write_text(json.dumps(counts))
     assert "| 2 dropped " in data_section([tmp_path / "snli/counts.json"])
+
+
+def test_the_snli_release_folder_with_its_jsonl_and_txt_twins_is_read(tmp_path):
+    """snli_1.0.zip unpacks to snli_1.0/snli_1.0_{train,dev,test}.jsonl, each beside a tab-separated .txt of the
+    same pairs: that is the release, not a split given twice; the .jsonl is read."""
+    release = tmp_path / "download/snli_1.0"
+    release.mkdir(parents=True)
+    row = {"annotator_labels": ["neutral"], "captionID": "1#0", "gold_label": "neutral", "pairID": "1#0r1n",
+           "sentence1": "A man sleeps .", "sentence2": "A man rests .", "sentence1_parse": "(ROOT)",
+           "sentence2_parse": "(ROOT)"}  # fmt: skip
+    header = "gold_label\tsentence1_binary_parse\tsentence2_binary_parse\tsentence1_parse\tsentence2_parse\t"
+    header += "sentence1\tsentence2\tcaptionID\tpairID\tlabel1\n"
+    for split in ("train", "dev", "test"):
+        (release / f"snli_1.0_{split}.jsonl").write_bytes(jsonl(row | {"pairID": f"{split}-1"}))
+        (release / f"snli_1.0_{split}.txt").write_text(
+            header + "contradiction\t( )\t( )\t(ROOT)\t(ROOT)\tA .\tB .\t1\tx\tc\n"
+        )
+    result = prepare("snli", tmp_path / "download", tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    assert pd.read_parquet(tmp_path / "out/data/validation.parquet")["label"].tolist() == [1]  # the .jsonl's neutral
+    (release / "snli_1.0_dev.csv").write_text("sentence1,sentence2,gold_label\nA .,B .,neutral\n")  # a real second copy
+    assert_one_line_and_nothing_written(
+        prepare("snli", tmp_path / "download", tmp_path / "out2"), tmp_path / "out2", r"2 files for validation"
+    )
+
+
+def test_a_sentencepiece_tokenizer_counts_as_tokenizer_files(tmp_path, tiny_model):
+    from nlirobust.model_checks import model_dir_problem
+
+    model = copy_model(tiny_model, tmp_path / "deberta_like")
+    no_tokenizer(model)
+    assert "no tokenizer files" in model_dir_problem(model)
+    (model / "spm.model").write_bytes(b"sentencepiece")  # DeBERTa-v3 ships spm.model, no tokenizer.json
+    assert model_dir_problem(model) is None

@@ -43,21 +43,29 @@ def _ambiguous(folder: Path, names: tuple[str, ...] | list[str], found: list[Pat
     )
 
 
+def _without_release_twins(found: list[Path]) -> list[Path]:
+    """The SNLI and MNLI releases ship every split twice, as `.jsonl` and as a tab-separated `.txt` with the same
+    pairs: such a `.txt` beside its `.jsonl` is no second candidate (the `.jsonl` is read)."""
+    return [f for f in found if not (f.suffix == ".txt" and f.with_suffix(".jsonl") in found)]
+
+
 def _find_file(folder: Path, names: tuple[str, ...] | list[str]) -> Path:
     """The one file in `folder` named like a split (any of `names`, any known suffix), else the one in its
     subfolders (an unpacked download); two candidates at the same depth are refused, naming both."""
-    here = [
+    here = _without_release_twins([
         folder / f"{name}{suffix}"
         for name in names
         for suffix in ("",) + _LOCAL_SUFFIXES
         if (folder / f"{name}{suffix}").is_file()
-    ]
+    ])  # fmt: skip
     if len(here) > 1:
         raise _ambiguous(folder, names, here)
     if here:
         return here[0]
     # downloads unpack into subfolders; look further down too, for the exact names only
-    below = sorted(f for f in folder.rglob("*") if f.is_file() and f.suffix in _LOCAL_SUFFIXES and f.stem in names)
+    below = _without_release_twins(
+        sorted(f for f in folder.rglob("*") if f.is_file() and f.suffix in _LOCAL_SUFFIXES and f.stem in names)
+    )
     if len(below) > 1:
         raise _ambiguous(folder, names, below)
     if below:
