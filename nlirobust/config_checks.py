@@ -1,7 +1,8 @@
 """Configuration errors as one line that names the key path, before Snakemake plans anything.
 
-Imported while the workflow parses: json, re and yaml only. `snakemake.utils.validate` still runs afterwards (it
-fills in the schema's defaults); this module only makes the first error readable and catches what YAML hides.
+Imported while the workflow parses: json, re and yaml only. `check` is the one entry point the workflow calls:
+YAML pitfalls and the schema (as one readable line), then Snakemake's own validation (which fills in the schema's
+defaults), then every check across keys, of models on disk and of optional packages.
 """
 
 from __future__ import annotations
@@ -118,22 +119,62 @@ def _installed(package: str) -> bool:
     return importlib.util.find_spec(package) is not None
 
 
+def optional_dataset_problem(config: dict) -> str | None:
+    """An evaluation set of an optional data set (HANS) that `data:` leaves out."""
+    from nlirobust.names import OPTIONAL_DATASETS
+    from nlirobust.workflow_config import evaluation_sets
+
+    for evaluation_set in evaluation_sets(config):
+        dataset = evaluation_set.split("/")[0]
+        if dataset in OPTIONAL_DATASETS and dataset not in config["data"]:
+            key = next(
+                (
+                    f"evaluation.{key}"
+                    for key in ("sets", "challenge_sets")
+                    if evaluation_set in config["evaluation"].get(key, [])
+                ),
+                "analysis.sets",
+            )
+            return (
+                f"config: {key} names {evaluation_set}, but data.{dataset} is not configured "
+                f"(give data.{dataset}: {{embedded: true}}, a url, a hub id or a path)"
+            )
+    return None
+
+
+def final_rates_problem(config: dict) -> str | None:
+    """A mapping of final learning rates per recipe that leaves a configured recipe out."""
+    rates = config["mistakes"]["final_learning_rates"]
+    if not isinstance(rates, dict):
+        return None
+    for recipe in config["recipes"]:
+        if recipe not in rates:
+            return (
+                f"config: mistakes.final_learning_rates: no rates for recipe '{recipe}' "
+                f"(the mapping names {', '.join(rates)})"
+            )
+    return None
+
+
+def retrain_attacks_problem(config: dict) -> str | None:
+    """Retraining on an attack that is not built."""
+    from nlirobust.workflow_config import attacks, retrain_attacks
+
+    missing = sorted(set(retrain_attacks(config)) - set(attacks(config)))
+    if missing:
+        return f"config: adversarial.retrain_attacks: {missing} not among adversarial.attacks {attacks(config)}"
+    return None
+
+
 def workflow_problem(config: dict) -> str | None:
-    """Every check that needs more than the schema (keys that must agree, models on disk, optional packages), run
-    once while planning: the first problem as one `config:` line, or None. `config` has the schema's defaults."""
-    from nlirobust import workflow_config
+    """Every check that needs more than the schema (keys that must agree, models on disk, optional packages): the
+    first problem as one `config:` line, or None. `config` has the schema's defaults."""
     from nlirobust.model_checks import model_name_problem
 
-    problem = recipe_problem(config)
-    if problem:
-        return problem
-    try:
-        workflow_config.datasets(config)  # an evaluation set of an optional data set left out of data:
-        for recipe in config["recipes"]:
-            workflow_config.final_learning_rates(config, recipe)  # a rate mapping without a recipe
-        workflow_config.retrain_attacks(config)  # retraining on an attack that is not built
-    except ValueError as err:
-        return str(err)
+    for cross_key_check in (recipe_problem, optional_dataset_problem, final_rates_problem, retrain_attacks_problem):
+        problem = cross_key_check(config)
+        if problem:
+            return problem
     models = [("model.name_or_path", config["model"]["name_or_path"], config["model"].get("max_length"))]
     llm = (config.get("analysis") or {}).get("llm")
     if llm:
@@ -153,3 +194,18 @@ def workflow_problem(config: dict) -> str | None:
                 f"(pip install {package})"
             )
     return None
+
+
+def check(config: dict, config_files: list[str | Path], schema_file: str | Path) -> str | None:
+    """Every check of a configuration, in order, once: the first problem as one `config:` line, or None.
+
+    Snakemake's `validate` runs between the readable schema check and the cross-key checks: it fills `config`
+    with the schema's defaults in place, which the cross-key checks and every rule then read.
+    """
+    from snakemake.utils import validate
+
+    problem = config_problem(config, config_files, schema_file)
+    if problem:
+        return problem
+    validate(config, schema=str(schema_file))
+    return workflow_problem(config)

@@ -1,7 +1,7 @@
 """Configuration derived from configuration: what the rules enumerate, as plain functions of the validated config.
 
 The rules call these while Snakemake parses (so: no heavy imports here), and tests call them without starting
-Snakemake. A ValueError's message starts with `config:` and names the key.
+Snakemake. They assume a config that passed nlirobust.config_checks.check (every cross-key problem is found there).
 """
 
 from __future__ import annotations
@@ -37,23 +37,7 @@ def evaluation_sets(config: dict) -> list[str]:
 
 
 def datasets(config: dict) -> list[str]:
-    """The data sets the workflow prepares: every required one, and optional ones (HANS) where `data:` names them.
-    An evaluation set of an optional data set that `data:` leaves out is refused."""
-    for evaluation_set in evaluation_sets(config):
-        dataset = evaluation_set.split("/")[0]
-        if dataset in OPTIONAL_DATASETS and dataset not in config["data"]:
-            key = next(
-                (
-                    f"evaluation.{key}"
-                    for key in ("sets", "challenge_sets")
-                    if evaluation_set in config["evaluation"].get(key, [])
-                ),
-                "analysis.sets",
-            )
-            raise ValueError(
-                f"config: {key} names {evaluation_set}, but data.{dataset} is not configured "
-                f"(give data.{dataset}: {{embedded: true}}, a url, a hub id or a path)"
-            )
+    """The data sets the workflow prepares: every required one, and optional ones (HANS) where `data:` names them."""
     return [dataset for dataset in SPLITS if dataset not in OPTIONAL_DATASETS or dataset in config["data"]]
 
 
@@ -66,11 +50,6 @@ def final_learning_rates(config: dict, recipe: str) -> list[str]:
     """A recipe's final learning rates: one list for all recipes (a grid), or the recipe's own list (a mapping)."""
     rates = config["mistakes"]["final_learning_rates"]
     if isinstance(rates, dict):
-        if recipe not in rates:
-            raise ValueError(
-                f"config: mistakes.final_learning_rates: no rates for recipe '{recipe}' "
-                f"(the mapping names {', '.join(rates)})"
-            )
         rates = rates[recipe]
     return [lr if lr == "from_schedule" else lr_name(lr) for lr in rates]
 
@@ -80,16 +59,10 @@ def attacks(config: dict) -> list[str]:
 
 
 def retrain_attacks(config: dict) -> list[str]:
-    """The attacks a model is retrained on; each must be among the attacks built."""
+    """The attacks a model is retrained on (each among the attacks built)."""
     if not config.get("adversarial"):
         return []
-    retrain = list(config["adversarial"].get("retrain_attacks", ["gradient"]))
-    missing = sorted(set(retrain) - set(attacks(config)))
-    if missing:
-        raise ValueError(
-            f"config: adversarial.retrain_attacks: {missing} not among adversarial.attacks {attacks(config)}"
-        )
-    return retrain
+    return list(config["adversarial"].get("retrain_attacks", ["gradient"]))
 
 
 def analysis_kinds(config: dict) -> list[str]:

@@ -10,9 +10,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from snakemake.utils import validate
-
-from nlirobust.config_checks import config_problem, workflow_problem
+from nlirobust.config_checks import check
 from nlirobust.names import (
     ADVERSARIAL_TABLES,
     AMBIGUITY_SELECTIONS,
@@ -63,17 +61,8 @@ from nlirobust.workflow_config import (
     training_sources,
 )
 
-# One line on stderr for a bad config (the key path, the YAML pitfall), then Snakemake's validation fills defaults,
-# then every check across keys, of models on disk and of optional packages: all here, once, each one line.
-_config_problem = config_problem(
-    config,
-    workflow.configfiles,
-    Path(workflow.basedir) / "config" / "schema.yaml",
-)
-if _config_problem:
-    sys.exit(_config_problem)
-validate(config, schema="../config/schema.yaml")
-_config_problem = workflow_problem(config)
+# Every check of the config, once, before anything is planned: the first problem as one line on stderr.
+_config_problem = check(config, workflow.configfiles, Path(workflow.basedir) / "config" / "schema.yaml")
 if _config_problem:
     sys.exit(_config_problem)
 
