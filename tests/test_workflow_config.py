@@ -84,4 +84,4 @@ def test_hans_is_optional_and_its_evaluation_set_needs_its_source(paper):
     assert workflow_problem(paper).startswith("config: evaluation.challenge_sets names hans/test, but data.hans is not")
     paper["evaluation"]["challenge_sets"].pop()
     paper["evaluation"]["sets"].append("hans/test")
-    assert workflow_problem(paper).startswith("config: evaluation.sets names hans/test, but data.hans is not configured")
+    assert workflow_problem(paper).startswith("config: evaluation.sets names hans/test, but data.hans is not")
