@@ -27,7 +27,7 @@ def main() -> None:
     from nlirobust.embedded.data import EmbeddedSizes, write_embedded_data
     from nlirobust.embedded.model import save_embedded_model
     from nlirobust.evaluate import evaluate_model
-    from nlirobust.runinfo import hardware_facts
+    from nlirobust.provenance import hardware_facts
     from nlirobust.training.stage import StageArguments, train_stage
     from nlirobust.training.trainer import NLITrainer
 

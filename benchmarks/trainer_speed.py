@@ -295,7 +295,7 @@ def main() -> None:
 
 
 def platform_line() -> str:
-    from nlirobust.runinfo import cpu_model
+    from nlirobust.provenance import cpu_model
 
     device = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
     return (

@@ -1,218 +1,237 @@
-"""Tables 1-7 of the mistaken-examples study, computed from prediction files only (no model is loaded).
-
-Long, tidy frames are the data (one row per run and cell, seeds kept); `*_wide` functions shape them like the
-reference's tables, cells as mean ± sd over seeds.
-"""
+"""Writing the mistaken-examples tables: each as tidy CSV and as Markdown blocks shaped like the reference's."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
 
+from nlirobust import mistake_frames as mt
 from nlirobust.labels import LABEL_NAMES
+from nlirobust.names import TWO_WAY_DATASETS, TWO_WAY_LABEL_NAMES
 from nlirobust.run_paths import parse_run
-from nlirobust.stats import mcnemar_exact, seed_test_cells
-from nlirobust.tables import percent, points
-
-TOTAL = "Total"
-
-
-def final_key(path: str | Path) -> dict:
-    """selection and final learning rate of a final model's file, None for an initial model's."""
-    return parse_run(path).final_key()
-
-
-def final_lr_roles(frame: pd.DataFrame) -> pd.Series:
-    """How tables name a final learning rate: the rate itself when every recipe has the same rates (a grid); else,
-    with one list per recipe (the reference's Table 4), `configured` (or `configured 1`, `2`, ... from the largest)
-    and `from_schedule`, so each recipe's own rate lands in one column and Table 4 says which it was."""
-    if frame.empty or "final_lr" not in frame.columns:
-        return pd.Series(dtype=object, index=frame.index)
-    rates = frame.groupby("recipe")["final_lr"].agg(lambda v: frozenset(v.dropna()))
-    if rates.nunique() <= 1:
-        return frame["final_lr"]
-
-    def role(recipe: str, final_lr: str) -> str:
-        if final_lr == "from_schedule":
-            return final_lr
-        fixed = sorted((r for r in rates[recipe] if r != "from_schedule"), key=float, reverse=True)
-        return "configured" if len(fixed) == 1 else f"configured {fixed.index(final_lr) + 1}"
-
-    return pd.Series([role(r, f) for r, f in zip(frame["recipe"], frame["final_lr"], strict=True)], index=frame.index)
+from nlirobust.stats import SEED_TEST_NOTE, with_seed_tests
+from nlirobust.tables import (
+    COLLAPSED_MARK,
+    accuracy_long,
+    mark_kept_overlap,
+    markdown_blocks,
+    percent,
+    points,
+    to_markdown,
+    write_table,
+)
 
 
-def challenge_mistakes_long(
-    prediction_files: list[str | Path], by: str, label_names: tuple[str, ...] = LABEL_NAMES
-) -> pd.DataFrame:
-    """Mistakes per run and group (`by` = 'category' or 'label'), with a Total row per run; `label_names` names
-    the gold labels (a two-way set's: entailment, non-entailment)."""
-    rows = []
-    for path in prediction_files:
-        frame = pd.read_parquet(path)
-        run = parse_run(path)
-        key = run.key() | run.final_key()
-        group = frame["category"] if by == "category" else frame["gold"].map(dict(enumerate(label_names)))
-        wrong = (frame["gold"] != frame["pred"]).groupby(group).sum()
-        size = group.value_counts()
-        for name in size.index:
-            rows.append(key | {"group": name, "examples": int(size[name]), "mistakes": int(wrong.get(name, 0))})
-        rows.append(
-            key | {"group": TOTAL, "examples": len(frame), "mistakes": int((frame["gold"] != frame["pred"]).sum())}
-        )
-    return pd.DataFrame(rows)
+def write_mistake_tables(
+    out_dir: str | Path,
+    recipes: list[str],
+    combination_files: list[str | Path],
+    metrics_before: list[str | Path],
+    metrics_after: list[str | Path],
+    final_run_files: list[str | Path],
+    initial_run_files: list[str | Path] = (),
+) -> None:
+    """Tables 3 and 4 and the in-distribution table, each as `{name}.csv` (per seed) and `{name}.md` (rendered).
 
+    `metrics_*`: the initial / final models' in-distribution metrics JSON; `final_run_files`: every final tuning's
+    run.json; `initial_run_files`: every initial run's (what their chains kept under leakage: report marks the
+    cells before and after tuning). Tables 1, 2 and 5-7 are per challenge set: write_challenge_tables.
+    """
+    out = Path(out_dir)
+    combinations = pd.concat(
+        [pd.read_csv(path).assign(**parse_run(path).key()) for path in combination_files], ignore_index=True
+    )
+    write_table(
+        combinations,
+        markdown_blocks(combinations, ["lr"], lambda p: mt.combinations_wide(p, recipes)),
+        out,
+        "table3_combinations",
+    )
 
-def _cell(values: pd.Series, delta: pd.Series | None = None) -> str:
-    if len(values) == 1:
-        text = f"{values.iloc[0]:.0f}"
-        if delta is not None:
-            text += f" ({delta.iloc[0]:+.0f})"
-        return text
-    text = f"{values.mean():.1f} ± {values.std(ddof=1):.1f}"
-    if delta is not None:
-        text += f" ({delta.mean():+.1f})"
-    return text
-
-
-def _group_order(long: pd.DataFrame, by: str) -> list[str]:
-    sizes = long[long["group"] != TOTAL].groupby("group")["examples"].first()
-    if by == "label":
-        return sorted(sizes.index) + [TOTAL]
-    return sizes.sort_values(ascending=False, kind="stable").index.tolist() + [TOTAL]
-
-
-def mistakes_wide(long: pd.DataFrame, recipes: list[str], by: str) -> pd.DataFrame:
-    """Tables 1/2: rows = groups (categories by size, or labels) + Total; 'All examples' then one column a recipe."""
-    order = _group_order(long, by)
-    sizes = long.groupby("group")["examples"].first()
-    table = pd.DataFrame({by.capitalize(): order, "All examples": [int(sizes[g]) for g in order]})
-    for recipe in recipes:
-        cells = long[long["recipe"] == recipe].groupby("group")["mistakes"]
-        table[recipe] = [_cell(cells.get_group(g)) if g in cells.groups else "" for g in order]
-    return table
-
-
-def mistakes_delta_long(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
-    """After-tuning mistakes beside the same initial run's, with delta = after - before (negative = fewer)."""
-    keys = ["recipe", "seed", "lr", "group"]
-    merged = after.merge(before[keys + ["mistakes"]], on=keys, suffixes=("", "_before"), validate="many_to_one")
-    merged["delta"] = merged["mistakes"] - merged["mistakes_before"]
-    return merged
-
-
-def mistakes_delta_wide(delta_long: pd.DataFrame, recipes: list[str], by: str) -> pd.DataFrame:
-    """Tables 5/6: like Tables 1/2 with each cell 'after (delta)', e.g. '681 (-38)'."""
-    order = _group_order(delta_long, by)
-    sizes = delta_long.groupby("group")["examples"].first()
-    table = pd.DataFrame({by.capitalize(): order, "All examples": [int(sizes[g]) for g in order]})
-    for recipe in recipes:
-        part = delta_long[delta_long["recipe"] == recipe].groupby("group")
-        table[recipe] = [
-            _cell(part.get_group(g)["mistakes"], part.get_group(g)["delta"]) if g in part.groups else "" for g in order
-        ]
-    return table
-
-
-def accuracy_change_long(before_files: dict[tuple, str | Path], after_files: dict[tuple, str | Path]) -> pd.DataFrame:
-    """Table 7 data: per (recipe, seed, lr) accuracy before/after on the same items and an exact McNemar test."""
-    rows = []
-    for key, after_path in after_files.items():
-        before = pd.read_parquet(before_files[key[:3]])
-        after = pd.read_parquet(after_path)
-        if before["id"].tolist() != after["id"].tolist():
-            raise ValueError(f"{after_path}: items differ from the initial model's predictions")
-        before_ok = (before["gold"] == before["pred"]).to_numpy()
-        after_ok = (after["gold"] == after["pred"]).to_numpy()
-        rows.append(
-            dict(zip(("recipe", "seed", "lr", "selection", "final_lr"), key, strict=True))
-            | {"accuracy_before": before_ok.mean(), "accuracy_after": after_ok.mean()}
-            | mcnemar_exact(before_ok, after_ok)
-        )
-    frame = pd.DataFrame(rows)
-    frame["improvement_points"] = 100 * (frame["accuracy_after"] - frame["accuracy_before"])
-    return frame
-
-
-def accuracy_change_wide(long: pd.DataFrame, recipes: list[str], alpha: float = 0.05) -> pd.DataFrame:
-    """Table 7: accuracy before, after, improvement in points (mean ± sd over seeds); each seed's fixed / broken
-    items and exact McNemar p (the pair as unit, one seed at a time); the paired t-test of the per-seed changes (the
-    seed as unit) and its Holm-adjusted p (`long` from `with_seed_tests`), which alone decides "significant"."""
-    rows = []
-    for recipe in recipes:
-        part = long[long["recipe"] == recipe].sort_values("seed")
-        if part.empty:
-            continue
-        rows.append(
-            {
-                "Recipe": recipe,
-                "Seeds": len(part),
-                "Before (%)": percent(part["accuracy_before"]),
-                "After (%)": percent(part["accuracy_after"]),
-                "Improvement (points)": points(part["improvement_points"]),
-                "Fixed / broken (each seed)": ", ".join(
-                    f"{f} / {b}" for f, b in zip(part["fixed"], part["broken"], strict=True)
-                ),
-                "McNemar p (each seed)": ", ".join(f"{p:.3g}" for p in part["p_value"]),
+    final_runs = []
+    for path in final_run_files:
+        facts = json.loads(Path(path).read_text())
+        final_runs.append(
+            parse_run(path).key()
+            | parse_run(path).final_key()
+            | {
+                "learning_rate": facts["learning_rate_used"],
+                "examples": facts["train_examples"],
+                "overlap": facts.get("overlap", {}),
             }
-            | seed_test_cells(
-                float(part["seed_test_p"].iloc[0]),
-                float(part["seed_test_p_holm"].iloc[0]),
-                alpha,
-                part["seed_test_note"].iloc[0],
-            )
         )
-    return pd.DataFrame(rows)
+    final_runs = pd.DataFrame(final_runs)
+    overlap = final_runs.pop("overlap")
+    final_runs["overlap_dropped"] = [o.get("dropped", 0) for o in overlap]
+    final_runs["overlap_kept"] = [o.get("kept_overlapping", 0) for o in overlap]
+    write_table(final_runs, to_markdown(mt.learning_rates_wide(final_runs, recipes)), out, "table4_learning_rates")
 
-
-def improvement_side_by_side(long: pd.DataFrame, recipes: list[str]) -> pd.DataFrame:
-    """Recipes x (selection, final lr): Breaking NLI improvement in points, so selections compare at a glance."""
-    long = long.assign(final_lr=final_lr_roles(long))
-    table = (
-        long.groupby(["recipe", "lr", "selection", "final_lr"])["improvement_points"]
-        .mean()
-        .unstack(["selection", "final_lr"])
+    before_acc = mark_kept_overlap(accuracy_long(metrics_before), initial_run_files)
+    after_acc = accuracy_long(metrics_after)
+    after_acc = after_acc.assign(**pd.DataFrame([parse_run(p).final_key() for p in metrics_after]))
+    in_dist = after_acc.merge(
+        before_acc[["recipe", "seed", "lr", "evalset", "accuracy", "overlap_kept"]].rename(
+            columns={"overlap_kept": "initial_overlap_kept"}
+        ),
+        on=["recipe", "seed", "lr", "evalset"],
+        suffixes=("_after", "_before"),
     )
-    table.columns = [f"{selection}, lr {final_lr}" for selection, final_lr in table.columns]
-    table = table.reindex([r for r in recipes if r in table.index.get_level_values("recipe")], level="recipe")
-    return table.round(2).reset_index()
+    in_dist["change_points"] = 100 * (in_dist["accuracy_after"] - in_dist["accuracy_before"])
+    # how many tuning pairs also sat in this evaluation set: dropped before tuning (leakage: exclude) or kept
+    by_set = {
+        (r.recipe, r.seed, r.lr, r.selection, r.final_lr): o.get("by_set", {})
+        for r, o in zip(final_runs.itertuples(), overlap, strict=True)
+    }
+    in_dist["overlap_pairs"] = [
+        by_set.get((r.recipe, r.seed, r.lr, r.selection, r.final_lr), {}).get(r.evalset, 0)
+        for r in in_dist.itertuples()
+    ]
+    kept = {key for key, o in zip(by_set, overlap, strict=True) if o.get("kept_overlapping", 0)}
+    in_dist["overlap_kept"] = [
+        (r.recipe, r.seed, r.lr, r.selection, r.final_lr) in kept and r.overlap_pairs > 0 for r in in_dist.itertuples()
+    ]
+    # the final model starts from the initial one: what that one (or its chain) trained on, the final one saw too
+    in_dist["after_saw_scored_pairs"] = in_dist["overlap_kept"] | in_dist["initial_overlap_kept"]
+    write_table(
+        in_dist,
+        markdown_blocks(
+            in_dist.assign(final_lr=mt.final_lr_roles(in_dist)), ["selection", "final_lr", "lr"], _in_distribution_wide
+        ),
+        out,
+        "in_distribution",
+    )
 
 
-def combinations_wide(long: pd.DataFrame, recipes: list[str]) -> pd.DataFrame:
-    """Table 3: rows = epoch combinations in order, columns = recipes (mistaken training examples)."""
-    long = long[long["kind"] != "exactly"]
-    order = long.drop_duplicates("combination")["combination"].tolist()
-    table = pd.DataFrame({"Epochs": order})
-    for recipe in recipes:
-        cells = long[long["recipe"] == recipe].groupby("combination")["count"]
-        table[recipe] = [_cell(cells.get_group(c)) if c in cells.groups else "" for c in order]
+def write_challenge_tables(
+    out_dir: str | Path,
+    recipes: list[str],
+    evalset: str,
+    before_files: list[str | Path],
+    after_files: list[str | Path],
+    initial_run_files: list[str | Path] = (),
+) -> None:
+    """Tables 1, 2 and 5-7 of one challenge set (`evalset`, e.g. breaking_nli/test), each as CSV and Markdown.
+
+    `before_files` / `after_files`: the initial / final models' predictions on it; `initial_run_files`: every
+    initial run's run.json (a recipe whose initial models kept pairs of this set in training, under leakage: report,
+    is marked †). A two-way set (HANS) names its labels entailment / non-entailment.
+    """
+    out = Path(out_dir)
+    label_names = TWO_WAY_LABEL_NAMES if evalset.split("/")[0] in TWO_WAY_DATASETS else LABEL_NAMES
+    kept = pairs_kept_in_training(initial_run_files, evalset)
+    footnote = (
+        "\n† "
+        + ", ".join(f"{recipe}: trained on {n} pair(s) of {evalset} (leakage: report)" for recipe, n in kept.items())
+        + "\n"
+        if kept
+        else ""
+    )
+
+    def marked(table: pd.DataFrame) -> pd.DataFrame:
+        """Recipes as columns or in a Recipe column: add † to those trained on pairs of this set."""
+        table = table.rename(columns={recipe: f"{recipe} †" for recipe in kept})
+        if "Recipe" in table.columns:
+            table["Recipe"] = table["Recipe"].map(lambda r: f"{r} †" if r in kept else r)
+        return table
+
+    for by, before_name, after_name in (
+        ("category", "table1_categories", "table5_categories"),
+        ("label", "table2_labels", "table6_labels"),
+    ):
+        before = mt.challenge_mistakes_long(before_files, by, label_names)
+        after = mt.challenge_mistakes_long(after_files, by, label_names)
+        write_table(
+            before.drop(columns=["selection", "final_lr"]),
+            markdown_blocks(before, ["lr"], lambda p, by=by: marked(mt.mistakes_wide(p, recipes, by))) + footnote,
+            out,
+            before_name,
+        )
+        delta = mt.mistakes_delta_long(before, after)
+        write_table(
+            delta,
+            markdown_blocks(
+                delta.assign(final_lr=mt.final_lr_roles(delta)),
+                ["selection", "final_lr", "lr"],
+                lambda p, by=by: marked(mt.mistakes_delta_wide(p, recipes, by)),
+            )
+            + footnote,
+            out,
+            after_name,
+        )
+
+    before_by_run = {tuple(parse_run(p).key().values()): p for p in before_files}
+    after_by_run = {}
+    for path in after_files:
+        key = parse_run(path).key() | parse_run(path).final_key()
+        after_by_run[(key["recipe"], key["seed"], key["lr"], key["selection"], key["final_lr"])] = path
+    change = with_seed_tests(
+        mt.accuracy_change_long(before_by_run, after_by_run),
+        ["selection", "final_lr", "lr", "recipe"],
+        "improvement_points",
+    )
+    write_table(
+        change,
+        "Improvement in points, every final-tuning choice side by side (mean over seeds at each initial learning "
+        "rate):\n\n"
+        + to_markdown(mt.improvement_side_by_side(change, recipes))
+        + "\n"
+        + markdown_blocks(
+            change.assign(final_lr=mt.final_lr_roles(change)),
+            ["selection", "final_lr", "lr"],
+            lambda p: marked(mt.accuracy_change_wide(p, recipes)),
+        )
+        + "\n"
+        + SEED_TEST_NOTE
+        + footnote,
+        out,
+        "table7_accuracy",
+    )
+
+
+def pairs_kept_in_training(run_files: list[str | Path], evalset: str = "breaking_nli/test") -> dict[str, int]:
+    """recipe -> the most pairs of `evalset` one of its initial runs kept in training (leakage: report), its
+    earlier stages included: snli_mnli starts from the snli model and inherits what that one trained on."""
+    own: dict[str, int] = {}
+    for path in run_files:
+        overlap = json.loads(Path(path).read_text()).get("overlap", {})
+        pairs = overlap.get("by_set", {}).get(evalset, 0) if overlap.get("kept_overlapping") else 0
+        recipe = parse_run(path).recipe
+        own[recipe] = max(own.get(recipe, 0), pairs)
+    kept = {}
+    for recipe in own:
+        stages = recipe.split("_")
+        pairs = sum(own.get("_".join(stages[: i + 1]), 0) for i in range(len(stages)))
+        if pairs:
+            kept[recipe] = pairs
+    return kept
+
+
+def _in_distribution_wide(part: pd.DataFrame) -> pd.DataFrame:
+    grouped = part.groupby(["recipe", "evalset"], sort=False)
+    table = pd.DataFrame(
+        {
+            "Before (%)": grouped["accuracy_before"].apply(percent),
+            "After (%)": grouped["accuracy_after"].apply(percent),
+            "Change (points)": grouped["change_points"].apply(points),
+            "Tuning pairs also in this set": grouped.apply(_overlap_note, include_groups=False),
+        }
+    ).reset_index()
+    before_seen = grouped["initial_overlap_kept"].any().to_numpy()
+    table.loc[before_seen, "Before (%)"] = table.loc[before_seen, "Before (%)"] + " †"
+    after_seen = grouped["after_saw_scored_pairs"].any().to_numpy()
+    table.loc[after_seen, "After (%)"] = table.loc[after_seen, "After (%)"] + " †"
+    one_label = grouped["collapsed"].any().to_numpy()
+    table.loc[one_label, "After (%)"] = table.loc[one_label, "After (%)"] + COLLAPSED_MARK
     return table
 
 
-def rates_used(values: pd.Series) -> str:
-    """The learning rates some runs used, never averaged: one rate, or each distinct one (its seeds' count in
-    brackets when seeds differ), or their range when there are more than three."""
-    counts = values.round(15).value_counts().sort_index()
-    if len(counts) == 1:
-        return f"{counts.index[0]:.3g}"
-    if len(counts) > 3:
-        return f"{counts.index[0]:.3g} to {counts.index[-1]:.3g} ({len(counts)} rates over {len(values)} runs)"
-    return ", ".join(f"{rate:.3g} ({n} seed{'s' if n > 1 else ''})" for rate, n in counts.items())
-
-
-def learning_rates_wide(final_runs: pd.DataFrame, recipes: list[str]) -> pd.DataFrame:
-    """Table 4: the learning rate each final fine-tuning run used (from_schedule resolved), one row per selection,
-    final rate and initial learning rate (the run's `lr`), one column a recipe; a cell lists the rates its seeds
-    used (see `rates_used`), so a rate that no run used never appears."""
-    final_runs = final_runs.assign(final_lr=final_lr_roles(final_runs))
-    keys = ["selection", "final_lr", "lr"]
-    table = (
-        final_runs.groupby([*keys, "recipe"], sort=True)["learning_rate"]
-        .agg(rates_used)
-        .unstack("recipe")
-        .reindex(columns=[r for r in recipes if r in set(final_runs["recipe"])])
-        .fillna("")
-        .reset_index()
-    )
-    table.columns.name = None
-    return table.rename(columns={"final_lr": "final lr", "lr": "initial lr"})
+def _overlap_note(part: pd.DataFrame) -> str:
+    """'' when none; 'N dropped' (leakage: exclude); '† N kept: tuned on pairs it is scored on' (report)."""
+    pairs = int(part["overlap_pairs"].max())
+    if not pairs:
+        return ""
+    if part["overlap_kept"].any():
+        return f"† {pairs} kept: tuned on pairs it is scored on"
+    return f"{pairs} dropped before tuning"

@@ -65,7 +65,7 @@ CHALLENGE_TABLES: tuple[str, ...] = (
     "table7_accuracy",
 )
 ADVERSARIAL_TABLES: tuple[str, ...] = ("attack_effect", "overall", "subset_metrics", "confusion", "error_flow")
-RUN_FACT_TABLES: tuple[str, ...] = ("runs", "hardware", "hyperparameters", "inference")
+RUN_FACT_TABLES: tuple[str, ...] = ("hardware", "hyperparameters", "runs", "inference")  # in the report's order
 ANALYSIS_TABLES: tuple[str, ...] = ("error_types", "fixes", "llm_comparison")
 DYNAMICS_TABLES: tuple[str, ...] = ("regions",)
 

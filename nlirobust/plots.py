@@ -36,7 +36,7 @@ def mistakes_by_category(delta_long: pd.DataFrame, recipes: list[str], out: str 
     """The change final tuning made: Breaking NLI mistakes after minus before, per category (rows) and recipe,
     initial learning rate and final learning rate (columns), mean over seeds; one heatmap per selection. Blue:
     fewer mistakes. Learning rates are columns of their own, never averaged together."""
-    from nlirobust.mistake_tables import final_lr_roles
+    from nlirobust.mistake_frames import final_lr_roles
 
     data = delta_long[delta_long["group"] != "Total"]
     data = data.assign(final_lr=final_lr_roles(data).astype(str))
@@ -85,7 +85,7 @@ def accuracy_before_after(change_long: pd.DataFrame, recipes: list[str], out: st
     """Breaking NLI accuracy before and after final tuning per recipe and initial learning rate (one group of bars
     each), mean with sd over seeds at that rate as error bars; one panel per selection, one bar per final learning
     rate (named as in the tables)."""
-    from nlirobust.mistake_tables import final_lr_roles
+    from nlirobust.mistake_frames import final_lr_roles
 
     change_long = change_long.assign(final_lr=final_lr_roles(change_long).astype(str))
     selections = list(dict.fromkeys(change_long["selection"]))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import defaultdict
 from pathlib import Path
 
 import pandas as pd
@@ -78,38 +79,43 @@ MISTAKE_RECORD_WORDS = {
 }
 
 
-def tables_section(
-    title: str, intro: str, tables: list[str | Path], figures: list[str | Path], captions: Path, out: Path, prefix=""
-) -> list[str]:
-    """A report section: each table under its caption, then each figure (captions/{prefix}{file stem}.rst)."""
-    parts = [f"## {title}", "", intro, ""]
-    for path in tables:
-        path = Path(path)
-        caption = (captions / f"{prefix}{path.stem}.rst").read_text().strip()
-        parts += [f"### {caption}", "", path.read_text().strip(), ""]
-    return parts + figure_lines(figures, captions, out)
+def caption_of(entry: dict, captions: Path) -> str:
+    """The one-sentence caption of a manifest entry (rules/captions/<caption>.rst)."""
+    return (captions / f"{entry['caption']}.rst").read_text().strip()
 
 
-def figure_lines(figures: list[str | Path], captions: Path, out: Path) -> list[str]:
+def table_lines(entries: list[dict], captions: Path, level: str = "###") -> list[str]:
+    """Each table under its caption."""
     parts = []
-    for path in figures:
-        path = Path(path)
-        caption = (captions / f"{path.stem}.rst").read_text().strip()
-        parts += [f"![{caption}]({os.path.relpath(path, out.parent)})", "", f"*{caption}*", ""]
+    for entry in entries:
+        parts += [f"{level} {caption_of(entry, captions)}", "", Path(entry["path"]).read_text().strip(), ""]
     return parts
 
 
-def challenge_sections(tables: list[str | Path], captions: Path) -> list[str]:
+def figure_lines(entries: list[dict], captions: Path, out: Path) -> list[str]:
+    """Each figure, its caption as alt text and below it."""
+    parts = []
+    for entry in entries:
+        caption = caption_of(entry, captions)
+        parts += [f"![{caption}]({os.path.relpath(entry['path'], out.parent)})", "", f"*{caption}*", ""]
+    return parts
+
+
+def tables_section(
+    title: str, intro: str, tables: list[dict], figures: list[dict], captions: Path, out: Path
+) -> list[str]:
+    """A report section: its intro, each table under its caption, then each figure."""
+    return [f"## {title}", "", intro, ""] + table_lines(tables, captions) + figure_lines(figures, captions, out)
+
+
+def challenge_sections(tables: list[dict], captions: Path) -> list[str]:
     """Tables 1, 2 and 5-7 of each challenge set (results/tables/mistakes/<data set>/), one subsection a set."""
     parts = []
-    by_set: dict[str, list[Path]] = {}
-    for path in map(Path, tables):
-        by_set.setdefault(path.parent.name, []).append(path)
-    for name, paths in by_set.items():
-        parts += [f"### Challenge set: {name}", ""]
-        for path in paths:
-            caption = (captions / f"{path.stem}.rst").read_text().strip()
-            parts += [f"#### {caption}", "", path.read_text().strip(), ""]
+    by_set: dict[str, list[dict]] = {}
+    for entry in tables:
+        by_set.setdefault(Path(entry["path"]).parent.name, []).append(entry)
+    for name, entries in by_set.items():
+        parts += [f"### Challenge set: {name}", ""] + table_lines(entries, captions, level="####")
     return parts
 
 
@@ -133,24 +139,18 @@ ADVERSARIAL_INTRO = (
 )
 
 
-def analysis_section(analysis: dict, captions: Path, out: Path) -> list[str]:
+def analysis_section(sections: dict[str, list[dict]], captions: Path, out: Path) -> list[str]:
     """Run facts, learning curves, error types and fixes, the LLM comparison and the hidden-state maps."""
-    tables = {Path(p).stem: Path(p) for p in analysis["tables"]}
-
-    def table(name: str) -> list[str]:
-        caption = (captions / f"analysis_{name}.rst").read_text().strip()
-        return [f"### {caption}", "", tables[name].read_text().strip(), ""]
 
     def figure(path: str | Path, caption: str) -> list[str]:
         return [f"![{caption}]({os.path.relpath(path, out.parent)})", ""]
 
-    parts = ["## Run facts", ""]
-    for name in ("hardware", "hyperparameters", "runs", "inference"):
-        parts += table(name)
+    parts = ["## Run facts", ""] + table_lines(sections["run_facts"], captions)
     curve_caption = (captions / "learning_curves.rst").read_text().strip()
     parts += ["### " + curve_caption, ""]
-    for path in analysis["curves"]:
-        parts += figure(path, f"{Path(path).stem}: {curve_caption}")
+    for entry in sections["curves"]:
+        parts += figure(entry["path"], f"{Path(entry['path']).stem}: {curve_caption}")
+    sheets = [entry["path"] for entry in sections["sheets"]]
     parts += [
         "## Error analysis and the LLM comparison",
         "",
@@ -158,14 +158,14 @@ def analysis_section(analysis: dict, captions: Path, out: Path) -> list[str]:
         "prediction and of the gold label, the LLM's answer, and `error_type`, `cause`, `fix` filled by transparent "
         "rules (`annotated_by = rule`). Edit those columns and run the workflow again: your values are kept "
         "(`annotated_by = person`) and the tables below are recounted. Spreadsheets: "
-        + ", ".join(f"`{p}`" for p in analysis["sheets"][:6])
-        + (f" and {len(analysis['sheets']) - 6} more" if len(analysis["sheets"]) > 6 else "")
+        + ", ".join(f"`{p}`" for p in sheets[:6])
+        + (f" and {len(sheets) - 6} more" if len(sheets) > 6 else "")
         + ".",
         "",
     ]
-    for name in ("error_types", "fixes", "llm_comparison"):
-        parts += table(name)
-    for path in analysis["llm_facts"]:
+    parts += table_lines(sections["analysis"], captions)
+    for entry in sections["llm_facts"]:
+        path = entry["path"]
         facts = json.loads(Path(path).read_text())
         note = (
             " (the embedded default's tiny LM has random weights: chance is its best)"
@@ -178,32 +178,29 @@ def analysis_section(analysis: dict, captions: Path, out: Path) -> list[str]:
             f"{facts['examples_per_second']:.1f} pairs/s{note}."
         ]
     parts += ["", "### " + (captions / "projection.rst").read_text().strip(), ""]
-    for path in analysis["projections"]:
+    for entry in sections["projections"]:
+        path = entry["path"]
         parts += figure(path, Path(path).as_posix().split("figures/projections/")[-1].removesuffix(".png"))
     return parts
 
 
-def write_report(
-    out: str | Path,
-    accuracy_md: str | Path,
-    epochs_md: str | Path,
-    accuracy_csv: str | Path,
-    baseline_json: str | Path,
-    counts_files: list[str | Path],
-    run_config: dict,
-    mistakes: list[str | Path] = (),
-    figures: list[str | Path] = (),
-    captions: str | Path = ".",
-    challenges: list[str | Path] = (),
-    adversarial: list[str | Path] = (),
-    adversarial_figures: list[str | Path] = (),
-    analysis: dict | None = None,
-    overlap_md: str | Path | None = None,
-    dynamics: tuple[str | Path, str | Path] | None = None,
-) -> None:
+def by_section(manifest: list[dict]) -> dict[str, list[dict]]:
+    """The manifest's entries grouped by section, in their order (a section with no entry: an empty list)."""
+    sections: dict[str, list[dict]] = defaultdict(list)
+    for entry in manifest:
+        sections[entry["section"]].append(entry)
+    return sections
+
+
+def write_report(out: str | Path, manifest: list[dict], run_config: dict, captions: str | Path) -> None:
+    """results/report.md from the files the manifest lists ({section, path, caption}; rules/report.smk)."""
     from nlirobust.data.io import atomic_path
 
+    out, captions = Path(out), Path(captions)
+    sections = by_section(manifest)
+    accuracy_csv, baseline_json = (entry["path"] for entry in sections["reference"])
     baseline = json.loads(Path(baseline_json).read_text())
+    overlap = sections["leakage"][0]["path"] if sections["leakage"] else None
     training = run_config["training"]
     parts = [
         "# nlirobust report",
@@ -218,15 +215,15 @@ def write_report(
         "rows whose pair appears again in the split with another label (kept unless data.conflicting_duplicates "
         "says drop).",
         "",
-        data_section(counts_files),
+        data_section([entry["path"] for entry in sections["data"]]),
         "",
-        *leakage_section(overlap_md, run_config.get("leakage", "exclude")),
+        *leakage_section(overlap, run_config.get("leakage", "exclude")),
         "## Initial fine-tuning: accuracy",
         "",
         "Accuracy in percent of each recipe's final model (mean ± sd over seeds where there are several); a "
         "recipe such as `snli_mnli` is SNLI then MNLI, with the learning rate reset for the second stage.",
         "",
-        Path(accuracy_md).read_text().strip(),
+        Path(sections["accuracy"][0]["path"]).read_text().strip(),
         "",
         comparison_section(accuracy_csv, baseline, run_config.get("reference_accuracy", {}), run_config),
         "",
@@ -237,14 +234,14 @@ def write_report(
         + MISTAKE_RECORD_WORDS.get(training.get("mistake_record", "eval_pass"), "")
         + " (the mistaken examples), and the seconds spent training and on that pass.",
         "",
-        Path(epochs_md).read_text().strip(),
+        Path(sections["epochs"][0]["path"]).read_text().strip(),
         "",
     ]
-    if mistakes:
-        parts += tables_section("Mistaken examples", MISTAKES_INTRO, mistakes, [], Path(captions), Path(out))
-        parts += challenge_sections(challenges, Path(captions))
-        parts += figure_lines(figures, Path(captions), Path(out))
-    if dynamics:
+    if sections["mistakes"]:
+        parts += tables_section("Mistaken examples", MISTAKES_INTRO, sections["mistakes"], [], captions, out)
+        parts += challenge_sections(sections["challenge"], captions)
+        parts += figure_lines(sections["mistake_figures"], captions, out)
+    if sections["dynamics"]:
         record = training.get("mistake_record", "eval_pass")
         intro = (
             DYNAMICS_INTRO
@@ -253,19 +250,18 @@ def write_report(
             + ("." if record == "train_forward" else "; the papers record them during training (`train_forward`).")
         )
         parts += tables_section(
-            "Training dynamics", intro, [dynamics[0]], [dynamics[1]], Path(captions), Path(out), prefix="dynamics_"
+            "Training dynamics", intro, sections["dynamics"], sections["dynamics_figures"], captions, out
         )
-    if adversarial:
+    if sections["adversarial"]:
         parts += tables_section(
             "Gradient-based adversarial training",
             ADVERSARIAL_INTRO,
-            adversarial,
-            adversarial_figures,
-            Path(captions),
-            Path(out),
-            prefix="adversarial_",
+            sections["adversarial"],
+            sections["adversarial_figures"],
+            captions,
+            out,
         )
-    if analysis and analysis["tables"]:
-        parts += analysis_section(analysis, Path(captions), Path(out))
+    if sections["run_facts"]:
+        parts += analysis_section(sections, captions, out)
     with atomic_path(out) as tmp:
         tmp.write_text("\n".join(parts))

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from nlirobust.run_paths import evalset_of, parse_run
+from nlirobust.tables import mean_sd, to_markdown, write_table
 
 HYPERPARAMETERS: tuple[str, ...] = (
     "epochs", "batch_size", "learning_rate", "weight_decay", "warmup_ratio", "max_grad_norm", "max_length",
@@ -103,3 +104,70 @@ def job_costs(benchmark_root: str | Path) -> pd.DataFrame:
             "peak MB (max)": costs["max_rss_mb"].max().round(0),
         }
     ).reset_index()
+
+
+def write_run_facts(
+    run_files: list[str | Path],
+    metric_files: list[str | Path],
+    out_dir: str | Path,
+    train_logs: list[str | Path],
+    epoch_logs: list[str | Path],
+    recipes: list[str],
+    attacks: list[str],
+    curves: list[str | Path],
+) -> None:
+    """The run-facts tables: runs (every training job), hardware, hyperparameters (initial runs) and inference
+    timing; and the learning curves (write_learning_curves)."""
+    out = Path(out_dir)
+    runs = runs_long(run_files)
+    columns = ["kind", "run", "epochs", "batch_size", "learning_rate_used", "train_examples", "train_seconds"]
+    shown = runs[columns + ["train_examples_per_second", "resumes", "device", "visible_gpus", "precision"]].round(
+        {"train_seconds": 1, "train_examples_per_second": 1}
+    )
+    write_table(runs, to_markdown(shown), out, "runs")
+    hardware = hardware_table(runs)
+    write_table(hardware, to_markdown(hardware), out, "hardware")
+    initial = runs[runs["kind"] == "initial"]
+    hyper = initial.groupby(["recipe", "lr"], sort=False)[list(HYPERPARAMETERS)].first().reset_index()
+    hyper.insert(
+        2,
+        "seeds",
+        initial.groupby(["recipe", "lr"], sort=False)["seed"]
+        .apply(lambda s: ", ".join(map(str, sorted(s))))
+        .to_numpy(),
+    )
+    write_table(hyper, to_markdown(hyper), out, "hyperparameters")
+    inference = inference_long(metric_files)
+    summary = inference.groupby(["kind", "evalset"], sort=True).agg(
+        models=("model", "size"), examples=("examples", "first"),
+        seconds=("seconds", lambda v: mean_sd(v, digits=2, scale=1.0)),
+        **{"examples/s": ("examples_per_second", lambda v: mean_sd(v, digits=0, scale=1.0))},
+    ).reset_index()  # fmt: skip
+    write_table(inference, to_markdown(summary), out, "inference")
+    write_learning_curves(train_logs, epoch_logs, recipes, attacks, curves)
+
+
+def write_learning_curves(
+    train_logs: list[str | Path],
+    epoch_logs: list[str | Path],
+    recipes: list[str],
+    attacks: list[str],
+    curves: list[str | Path],
+) -> None:
+    """One figure per recipe (its initial runs), then one per retraining attack (its retrained runs), to the paths
+    in `curves`, in that order."""
+    from nlirobust.plots import learning_curves
+
+    if len(curves) != len(recipes) + len(attacks):
+        raise ValueError(f"{len(curves)} figure paths for {len(recipes)} recipes and {len(attacks)} attacks")
+    steps, epochs = learning_curve_frames(train_logs, epoch_logs)
+    for recipe, out in zip(recipes, curves[: len(recipes)], strict=True):
+        learning_curves(steps[steps["attack"].isna()], epochs[epochs["attack"].isna()], recipe, out)
+    for attack, out in zip(attacks, curves[len(recipes) :], strict=True):
+        learning_curves(
+            steps[steps["attack"] == attack],
+            epochs[epochs["attack"] == attack],
+            "snli",
+            out,
+            title=f"snli retrained on {attack}-attacked pairs (validated without their originals)",
+        )

@@ -17,7 +17,7 @@ rule sample_adversarial_pairs:
     conda:
         "../envs/nlirobust.yaml"
     params:
-        script=script_path("sample_adversarial.py"),
+        script=script_path("sample_adversarial_pairs.py"),
         per_class=ADVERSARIAL["per_class"] if ADVERSARIAL else 0,
         heldout=ADVERSARIAL["heldout_fraction"] if ADVERSARIAL else 0,
     shell:
@@ -46,7 +46,7 @@ rule attack_baseline:
         mem_mb=attempts(8000),
         runtime=attempts(120),
     params:
-        script=script_path("attack_pairs.py"),
+        script=script_path("attack_baseline.py"),
         out_dir=lambda wildcards, output: os.path.dirname(output.summary),
         options=(
             f"--top-k {ADVERSARIAL['top_k']} --max-length {config['model']['max_length']}"

@@ -66,20 +66,6 @@ _config_problem = check(config, workflow.configfiles, Path(workflow.basedir) / "
 if _config_problem:
     sys.exit(_config_problem)
 
-SCRIPTS = Path(workflow.basedir) / "scripts"
-
-
-def script_path(name):
-    """Absolute path of a command line in scripts/ (so the workflow runs from any --directory)."""
-    return str(SCRIPTS / name)
-
-
-def attempts(amount):
-    """A job's need (memory in MB, runtime in minutes) for its first attempt, grown with each retry (`retries:`).
-    The one home of what a job needs: the rules declare it, the SLURM profile says only where jobs run.
-    """
-    return lambda wildcards, attempt: amount * attempt
-
 
 class Untracked:
     """A parameter that never makes Snakemake rerun a job (for speed and logging settings, which change no result).
@@ -94,6 +80,23 @@ class Untracked:
 
     def __str__(self):
         return self.text
+
+
+SCRIPTS = Path(workflow.basedir) / "scripts"
+
+
+def script_path(name):
+    """Absolute path of a command line in scripts/ (so the workflow runs from any --directory). Untracked: moving
+    the checkout or renaming a script changes no result, so it reruns nothing (an edit of the code does not either;
+    `--forcerun` the rule after one)."""
+    return Untracked(str(SCRIPTS / name))
+
+
+def attempts(amount):
+    """A job's need (memory in MB, runtime in minutes) for its first attempt, grown with each retry (`retries:`).
+    The one home of what a job needs: the rules declare it, the SLURM profile says only where jobs run.
+    """
+    return lambda wildcards, attempt: amount * attempt
 
 
 LEAKAGE = config.get("leakage", "exclude")

@@ -47,7 +47,7 @@ rule hypothesis_only_baseline:
     conda:
         "../envs/nlirobust.yaml"
     params:
-        script=script_path("hypothesis_baseline.py"),
+        script=script_path("hypothesis_only_baseline.py"),
         leakage=LEAKAGE,
     shell:
         "python {params.script:q} --train {input.train:q} --eval {input.evaluation:q} "
@@ -71,7 +71,7 @@ rule initial_tables:
     conda:
         "../envs/nlirobust.yaml"
     params:
-        script=script_path("summarize_initial.py"),
+        script=script_path("initial_tables.py"),
         recipes=" ".join(RECIPES),
     shell:
         "python {params.script:q} --metrics {input.metrics:q} --epoch-logs {input.epoch_logs:q} "

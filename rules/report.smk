@@ -1,98 +1,102 @@
 # results/report.md: every table with a one-sentence caption, built from data files only (no model loaded).
 
+# The report's sections, in order, and the Snakemake HTML report's category of the tables and figures shown in each.
+REPORT_SECTIONS = {
+    "data": None,  # pairs per split (counts.json)
+    "leakage": None,  # training pairs in scored sets (overlap.md)
+    "accuracy": "Initial fine-tuning",
+    "reference": None,  # the comparison with published numbers: accuracy CSV and the hypothesis-only baseline
+    "epochs": "Initial fine-tuning",
+    "mistakes": "Mistaken examples",
+    "challenge": "Mistaken examples",  # one subsection per challenge set (the table's folder)
+    "mistake_figures": None,  # reported by mistake_plots
+    "dynamics": "Training dynamics",
+    "dynamics_figures": None,  # reported by dynamics_tables
+    "adversarial": "Adversarial training",
+    "adversarial_figures": None,  # reported by adversarial_plots
+    "run_facts": "Error analysis",
+    "curves": "Error analysis",
+    "analysis": "Error analysis",
+    "sheets": None,  # the error spreadsheets: listed, not shown
+    "llm_facts": None,
+    "projections": "Error analysis",
+    "maps": None,  # every analysed model's hidden-state map is made; the report shows the initial models'
+}
+
+
+def report_manifest():
+    """What results/report.md shows: one entry a file, {section, path, caption}, in the report's order. A caption
+    names rules/captions/<caption>.rst ("{stem}": the file's stem). A new table is its writer's rule, its caption
+    and one entry here (or one name in the nlirobust/names.py list its section enumerates)."""
+    entries = []
+
+    def add(section, paths, caption=None):
+        assert section in REPORT_SECTIONS, section
+        for path in [paths] if isinstance(paths, str) else paths:
+            name = caption.format(stem=Path(path).stem) if caption else None
+            entries.append({"section": section, "path": str(path), "caption": name})
+
+    add("data", [f"results/data/{dataset}/counts.json" for dataset in DATASETS])
+    add("leakage", "results/data/overlap.md")
+    add("accuracy", "results/tables/initial_accuracy.md", "initial_accuracy")
+    add("reference", ["results/tables/initial_accuracy.csv", "results/baselines/hypothesis_only/snli_validation.json"])
+    add("epochs", "results/tables/initial_epochs.md", "initial_epochs")
+    add("mistakes", [f"results/tables/mistakes/{name}.md" for name in MISTAKE_TABLES], "{stem}")
+    add(
+        "challenge",
+        [f"results/tables/mistakes/{s}/{name}.md" for s in CHALLENGE_SETS for name in CHALLENGE_TABLES],
+        "{stem}",
+    )
+    add("mistake_figures", rules.mistake_plots.output, "{stem}")
+    add("dynamics", [f"results/tables/dynamics/{name}.md" for name in DYNAMICS_TABLES], "dynamics_{stem}")
+    add("dynamics_figures", rules.dynamics_tables.output.figure, "{stem}")
+    if ADVERSARIAL:
+        add(
+            "adversarial",
+            [f"results/tables/adversarial/{name}.md" for name in ADVERSARIAL_TABLES],
+            "adversarial_{stem}",
+        )
+        add("adversarial_figures", rules.adversarial_plots.output, "{stem}")
+    if ANALYSIS:
+        add(
+            "run_facts",
+            [f"results/tables/analysis/{name}.md" for name in RUN_FACT_TABLES],
+            "analysis_{stem}",
+        )
+        add("curves", learning_curve_files(), "learning_curves")
+        add(
+            "analysis",
+            [f"results/tables/analysis/{name}.md" for name in ANALYSIS_TABLES],
+            "analysis_{stem}",
+        )
+    add("sheets", analysis_outputs("results/analysis/{model}/{evalset}/errors.csv"))
+    add("llm_facts", [llm_file(evalset, "json") for evalset in ANALYSIS_SETS if LLM])
+    projections = [
+        f"results/figures/projections/{run}/{evalset}_{method}.png"
+        for run in models_of(["initial"])
+        for evalset in ANALYSIS_SETS
+        for method in ("pca", "tsne")
+    ]
+    add("projections", projections, "projection")
+    add("maps", analysis_outputs("results/analysis/{model}/{evalset}/projection.parquet"))
+    return entries
+
+
+REPORT_MANIFEST = report_manifest()
+
+
+def report_input(entry):
+    """A manifest entry as an input; a shown table or figure goes into Snakemake's HTML report under its caption."""
+    category = REPORT_SECTIONS[entry["section"]]
+    if category is None or entry["caption"] is None:
+        return entry["path"]
+    subcategory = Path(entry["path"]).parent.name if entry["section"] == "challenge" else None
+    return report(entry["path"], caption=f"captions/{entry['caption']}.rst", category=category, subcategory=subcategory)
+
 
 rule report:
     input:
-        accuracy=report(
-            "results/tables/initial_accuracy.md",
-            caption="captions/initial_accuracy.rst",
-            category="Initial fine-tuning",
-        ),
-        epochs=report(
-            "results/tables/initial_epochs.md",
-            caption="captions/initial_epochs.rst",
-            category="Initial fine-tuning",
-        ),
-        mistakes=[
-            report(
-                f"results/tables/mistakes/{name}.md",
-                caption=f"captions/{name}.rst",
-                category="Mistaken examples",
-            )
-            for name in MISTAKE_TABLES
-        ],
-        challenges=[
-            report(
-                f"results/tables/mistakes/{challenge}/{name}.md",
-                caption=f"captions/{name}.rst",
-                category="Mistaken examples",
-                subcategory=challenge,
-            )
-            for challenge in CHALLENGE_SETS
-            for name in CHALLENGE_TABLES
-        ],
-        dynamics=report(
-            "results/tables/dynamics/regions.md",
-            caption="captions/dynamics_regions.rst",
-            category="Training dynamics",
-        ),
-        dynamics_figure=rules.dynamics_tables.output.figure,
-        adversarial=(
-            [
-                report(
-                    f"results/tables/adversarial/{name}.md",
-                    caption=f"captions/adversarial_{name}.rst",
-                    category="Adversarial training",
-                )
-                for name in ADVERSARIAL_TABLES
-            ]
-            if ADVERSARIAL
-            else []
-        ),
-        analysis=(
-            [
-                report(
-                    f"results/tables/analysis/{name}.md",
-                    caption=f"captions/analysis_{name}.rst",
-                    category="Error analysis",
-                )
-                for name in RUN_FACT_TABLES + ANALYSIS_TABLES
-            ]
-            if ANALYSIS
-            else []
-        ),
-        curves=(
-            [
-                report(
-                    path,
-                    caption="captions/learning_curves.rst",
-                    category="Error analysis",
-                )
-                for path in learning_curve_files()
-            ]
-            if ANALYSIS
-            else []
-        ),
-        projections=[
-            report(
-                f"results/figures/projections/{run}/{evalset}_{method}.png",
-                caption="captions/projection.rst",
-                category="Error analysis",
-            )
-            for run in models_of(["initial"])
-            for evalset in ANALYSIS_SETS
-            for method in ("pca", "tsne")
-        ],
-        sheets=analysis_outputs("results/analysis/{model}/{evalset}/errors.csv"),
-        # every analysed model's hidden-state map is made; the report shows the initial models'
-        maps=analysis_outputs("results/analysis/{model}/{evalset}/projection.parquet"),
-        llm_facts=[llm_file(evalset, "json") for evalset in ANALYSIS_SETS if LLM],
-        figures=rules.mistake_plots.output,
-        adversarial_figures=rules.adversarial_plots.output if ADVERSARIAL else [],
-        accuracy_csv="results/tables/initial_accuracy.csv",
-        baseline="results/baselines/hypothesis_only/snli_validation.json",
-        counts=[f"results/data/{dataset}/counts.json" for dataset in DATASETS],
-        overlap="results/data/overlap.md",
+        [report_input(entry) for entry in REPORT_MANIFEST],
     output:
         "results/report.md",
     log:
@@ -102,7 +106,8 @@ rule report:
     conda:
         "../envs/nlirobust.yaml"
     params:
-        script=script_path("write_report.py"),
+        script=script_path("report.py"),
+        manifest=json.dumps(REPORT_MANIFEST),
         captions=str(Path(workflow.basedir) / "rules" / "captions"),
         config_json=json.dumps(
             {
@@ -116,11 +121,5 @@ rule report:
             }
         ),
     shell:
-        "python {params.script:q} --accuracy-md {input.accuracy:q} --epochs-md {input.epochs:q} "
-        "--accuracy-csv {input.accuracy_csv:q} --baseline {input.baseline:q} --counts {input.counts:q} "
-        "--mistakes {input.mistakes:q} --challenges {input.challenges:q} --figures {input.figures:q} --adversarial {input.adversarial:q} "
-        "--adversarial-figures {input.adversarial_figures:q} --analysis {input.analysis:q} --curves {input.curves:q} "
-        "--projections {input.projections:q} --sheets {input.sheets:q} --llm-facts {input.llm_facts:q} "
-        "--overlap {input.overlap:q} --dynamics {input.dynamics:q} --dynamics-figure {input.dynamics_figure:q} "
-        "--captions {params.captions:q} "
+        "python {params.script:q} --manifest {params.manifest:q} --captions {params.captions:q} "
         "--config {params.config_json:q} --out {output:q} > {log:q} 2>&1"

@@ -14,7 +14,7 @@ def main() -> None:
     parser.add_argument("--out-dir", required=True)
     args = parser.parse_args()
 
-    from nlirobust.analysis_report import write_analysis_tables
+    from nlirobust.analysis_tables import write_analysis_tables
 
     write_analysis_tables(args.sheets, args.predictions, args.llm, args.out_dir)
 

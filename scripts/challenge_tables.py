@@ -16,7 +16,7 @@ def main() -> None:
     parser.add_argument("--out-dir", required=True)
     args = parser.parse_args()
 
-    from nlirobust.mistake_report import write_challenge_tables
+    from nlirobust.mistake_tables import write_challenge_tables
 
     write_challenge_tables(args.out_dir, args.recipes, args.set, args.before, args.after, args.initial_runs)
 

@@ -17,29 +17,9 @@ def main() -> None:
     parser.add_argument("--figure", required=True, help="the data maps (PNG)")
     args = parser.parse_args()
 
-    from pathlib import Path
+    from nlirobust.dynamics_tables import write_dynamics_tables
 
-    import pandas as pd
-
-    from nlirobust.dynamics import region_counts
-    from nlirobust.plots import data_maps
-    from nlirobust.run_paths import parse_run
-    from nlirobust.tables import mean_sd, to_markdown, write_table
-
-    frames = {path: pd.read_parquet(path) for path in args.dynamics}
-    counts = pd.DataFrame([parse_run(path).key() | region_counts(frame) for path, frame in frames.items()])
-    counts.insert(3, "mistake_record", args.mistake_record)
-    shown = counts.groupby(["recipe", "lr"], sort=False).agg(
-        **{
-            column: (column, lambda v: mean_sd(v, digits=0, scale=1.0))
-            for column in counts.columns
-            if column not in ("recipe", "seed", "lr", "mistake_record")
-        }
-    )
-    shown = shown.reindex([r for r in args.recipes if r in shown.index.get_level_values(0)], level=0).reset_index()
-    write_table(counts, to_markdown(shown), Path(args.out_dir), "regions")
-    runs = pd.concat([frame.assign(**parse_run(path).key()) for path, frame in frames.items()])
-    data_maps(runs, args.recipes, args.figure)
+    write_dynamics_tables(args.dynamics, args.recipes, args.mistake_record, args.out_dir, args.figure)
 
 
 if __name__ == "__main__":

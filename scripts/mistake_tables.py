@@ -17,7 +17,7 @@ def main() -> None:
     parser.add_argument("--out-dir", required=True)
     args = parser.parse_args()
 
-    from nlirobust.mistake_report import write_mistake_tables
+    from nlirobust.mistake_tables import write_mistake_tables
 
     write_mistake_tables(
         args.out_dir,

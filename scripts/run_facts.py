@@ -22,10 +22,12 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    from nlirobust.analysis_report import write_learning_curves, write_run_facts
+    from nlirobust.run_facts import write_run_facts
 
-    write_run_facts(args.runs, args.metrics, args.out_dir)
-    write_learning_curves(
+    write_run_facts(
+        args.runs,
+        args.metrics,
+        args.out_dir,
         args.train_logs + args.retrained_train_logs,
         args.epoch_logs + args.retrained_epoch_logs,
         args.recipes,

@@ -66,7 +66,7 @@ def challenge_grid(tmp_path, fixed_broken):
 def test_table7_keeps_each_seeds_mcnemar_and_decides_significance_across_seeds(tmp_path):
     """Five seeds of 12 fixed / 5 broken: p = 0.14 each. Pooled, the same pairs five times would give p = 2e-4
     and 'significant: yes'; the table shows the five p-values and makes no across-seed claim it cannot test."""
-    from nlirobust.mistake_report import write_challenge_tables
+    from nlirobust.mistake_tables import write_challenge_tables
 
     before, after = challenge_grid(tmp_path, [(12, 5)] * 5)
     write_challenge_tables(tmp_path / "out", ["snli"], "breaking_nli/test", before, after)
@@ -80,7 +80,7 @@ def test_table7_keeps_each_seeds_mcnemar_and_decides_significance_across_seeds(t
 
 
 def test_table7_seed_level_test_and_holm_over_the_tables_cells(tmp_path):
-    from nlirobust.mistake_report import write_challenge_tables
+    from nlirobust.mistake_tables import write_challenge_tables
 
     counts = [(12, 5), (20, 2), (15, 4)]
     before, after = challenge_grid(tmp_path, counts)
@@ -103,7 +103,7 @@ def write_run(path, facts):
 
 
 def test_table4_shows_the_rate_each_final_run_used_per_initial_rate_never_their_mean(tmp_path):
-    from nlirobust.mistake_tables import learning_rates_wide
+    from nlirobust.mistake_frames import learning_rates_wide
     from nlirobust.run_paths import parse_run
 
     used = {("0.001", 1): 1.41e-05, ("0.001", 2): 1.41e-05, ("0.0005", 1): 7.04e-06, ("0.0005", 2): 7.05e-06}
@@ -142,7 +142,7 @@ def test_report_compares_the_rate_chosen_on_validation_with_the_published_number
 def test_inherited_leakage_marks_the_second_stage_and_both_sides_of_tuning(tmp_path):
     """leakage: report. snli's run kept 3 pairs of snli/test; snli_mnli started from it and kept none of its own:
     its snli/test cells carry the mark too, before and after final tuning."""
-    from nlirobust.mistake_report import write_mistake_tables
+    from nlirobust.mistake_tables import write_mistake_tables
     from nlirobust.tables import accuracy_long, mark_kept_overlap
 
     kept = {"overlap": {"kept_overlapping": 3, "dropped": 0, "by_set": {"snli/test": 3}}}

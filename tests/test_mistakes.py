@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from scipy.stats import ttest_1samp
 
-from nlirobust import mistake_tables as mt
+from nlirobust import mistake_frames as mt
 from nlirobust.mistakes import (
     balance_classes,
     boolean_combinations,

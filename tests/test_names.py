@@ -64,7 +64,57 @@ def test_command_line_choices_are_the_names_lists():
         return found[1].split(",")
 
     assert choices("select_examples.py", "--rule") == list(names.SELECTIONS)
-    assert choices("attack_pairs.py", "--method") == list(names.ATTACKS)
+    assert choices("attack_baseline.py", "--method") == list(names.ATTACKS)
     assert choices("data_overlap.py", "--leakage") == list(names.LEAKAGE_ACTIONS)
     assert choices("prepare_data.py", "--dataset") == list(names.SPLITS)
     assert choices("prepare_data.py", "--conflicting-duplicates") == list(names.CONFLICT_ACTIONS)
+
+
+# Rules that are another instance of one job kind run that kind's script (README "Layout").
+JOB_KIND_SCRIPTS = {
+    "final_tune": "train_stage.py",
+    "retrain_adversarial": "train_stage.py",
+    "evaluate_attack_set": "evaluate_model.py",
+    "select_mistakes": "select_examples.py",
+    "select_ambiguous": "select_examples.py",
+    "download_hub_dataset": "download.py",
+    "download_url": "download.py",
+    "download_model": "download.py",
+    "prepare_{dataset}": "prepare_data.py",
+}
+# Command lines a person runs, not a rule.
+TOOLS = {"_cli.py", "job_costs.py", "kill_resume_drill.py"}
+
+
+def rule_scripts() -> dict[str, str]:
+    """{rule name: the script its `script=` param names}, from the rules' text."""
+    found = {}
+    for path in sorted((REPO / "rules").glob("*.smk")):
+        text = path.read_text()
+        blocks = re.split(r"^\s*rule(?: (\w+))?:\s*$", text, flags=re.M)
+        for name, body in zip(blocks[1::2], blocks[2::2], strict=True):
+            if name is None:  # a rule made in a loop: `name: f"prepare_{_dataset}"`
+                name = re.search(r'name:\s*f?"([^"]+)"', body).group(1).replace("{_dataset}", "{dataset}")
+            script = re.search(r'script=script_path\("([\w.]+)"\)', body)
+            if script:
+                found[name] = script.group(1)
+    return found
+
+
+def test_each_rule_runs_the_script_named_for_it():
+    scripts = rule_scripts()
+    assert len(scripts) > 30
+    wrong = {
+        rule: script
+        for rule, script in scripts.items()
+        if script != JOB_KIND_SCRIPTS.get(rule, f"{rule}.py") and script != f"{rule}.py"
+    }
+    assert wrong == {}, "rule X runs scripts/X.py (or its job kind's script, JOB_KIND_SCRIPTS)"
+    on_disk = {path.name for path in (REPO / "scripts").glob("*.py")}
+    assert set(scripts.values()) <= on_disk
+    assert on_disk - TOOLS - set(scripts.values()) == set(), "a script no rule runs"
+
+
+def test_report_is_the_name_of_the_report_alone():
+    modules = {path.stem for path in (REPO / "nlirobust").rglob("*.py")}
+    assert {m for m in modules if "report" in m} == {"report"}

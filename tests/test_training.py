@@ -300,6 +300,7 @@ def test_length_grouped_batches_pad_less_and_keep_the_run_deterministic(tiny_mod
     from transformers import DataCollatorWithPadding
 
     from nlirobust.modeling import load_classifier
+    from nlirobust.training.optimization import epoch_loader
 
     model, tokenizer = load_classifier(tiny_model)
     dataset = encode_pairs(pd.read_parquet(small_data["snli_train"]), tokenizer, 64)
@@ -323,7 +324,7 @@ def test_length_grouped_batches_pad_less_and_keep_the_run_deterministic(tiny_mod
             checkpoint_dir=tmp_path / "c",
             fingerprint="x",
         )
-        batches = list(trainer._epoch_loader(0, 16))
+        batches = list(epoch_loader(trainer, 0, 16))
         return sum(b["input_ids"].numel() for b in batches), [b["labels"].tolist() for b in batches[:3]]
 
     random_total, _ = padded_tokens("random")

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from nlirobust.adversarial_subsets import error_flow_wide, subset_metrics_wide
-from nlirobust.mistake_tables import final_lr_roles, learning_rates_wide
+from nlirobust.mistake_frames import final_lr_roles, learning_rates_wide
 from nlirobust.names import lr_name
 from nlirobust.overlap import apply_leakage, pair_keys
 from nlirobust.reference_comparison import comparison_section, why_ours_differ
@@ -158,7 +158,7 @@ def test_a_model_that_answers_one_label_is_marked_in_the_tables(tmp_path):
 def test_breaking_nli_pairs_kept_in_training_mark_the_recipe_and_the_chains_built_on_it(tmp_path):
     import json
 
-    from nlirobust.mistake_report import pairs_kept_in_training
+    from nlirobust.mistake_tables import pairs_kept_in_training
 
     files = []
     for recipe, kept in (("snli", 17), ("snli_mnli", 0), ("mnli", 0)):

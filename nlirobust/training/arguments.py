@@ -85,7 +85,7 @@ def run_fingerprint(args: StageArguments) -> str:
     Paths are replaced by digests of what they point to, so a retrained first stage or an edited model at the same
     path voids the checkpoint, and moving a folder does not.
     """
-    from nlirobust.runinfo import path_digest
+    from nlirobust.provenance import path_digest
 
     relevant = {k: v for k, v in dataclasses.asdict(args).items() if k not in _NOT_IN_FINGERPRINT}
     for key in _INPUT_PATHS:

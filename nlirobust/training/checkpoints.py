@@ -15,6 +15,7 @@ import random
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -22,6 +23,9 @@ import torch
 
 from nlirobust.data.io import no_space_left_as_one_line
 from nlirobust.failpoints import failpoint
+
+if TYPE_CHECKING:
+    from nlirobust.training.trainer import NLITrainer
 
 log = logging.getLogger(__name__)
 
@@ -122,3 +126,70 @@ def load_newest_checkpoint(checkpoint_dir: Path, fingerprint: str) -> tuple[Path
             return None
         return path, state, predictions
     return None
+
+
+def save_loop_checkpoint(
+    trainer: NLITrainer,
+    epoch: int,
+    step_in_epoch: int,
+    global_step: int,
+    optimizer,
+    scheduler,
+    epoch_loss_sum: float,
+    progress: dict | None = None,
+) -> Path:
+    """The loop's checkpoint: its position, the trainer's model, optimizer, scheduler, RNG states and logs.
+
+    `progress` (a stop mid-epoch): the epoch's training seconds so far and where the logging interval began,
+    so the resumed job times the whole epoch and averages the whole interval."""
+    state = {
+        "fingerprint": trainer.fingerprint,
+        "epoch": epoch,
+        "step_in_epoch": step_in_epoch,
+        "global_step": global_step,
+        "epoch_loss_sum": epoch_loss_sum,
+        "progress": progress or {},
+        "resumes": trainer.resumes,
+        # CPU kernels split sums by thread: another count rounds the last bits differently, so a resumed job
+        # takes the count the run started with (the result is then bit-identical to an uninterrupted run)
+        "threads": torch.get_num_threads(),
+        "model": trainer.model.state_dict(),
+        "optimizer": optimizer.state_dict(),
+        "scheduler": scheduler.state_dict(),
+        "rng": rng_state(),
+        "step_log": trainer.record.step_log,
+        "epoch_log": trainer.record.epoch_log,
+        "forward_probs": trainer.mistake_record.state(),
+    }
+    return save_checkpoint(
+        trainer.checkpoint_dir, global_step, state, trainer.record.train_predictions, trainer.keep_checkpoints
+    )
+
+
+def load_loop_checkpoint(trainer: NLITrainer, optimizer, scheduler) -> dict | None:
+    """Restore the newest readable checkpoint of this run, if there is one; return its state."""
+    found = load_newest_checkpoint(trainer.checkpoint_dir, trainer.fingerprint)
+    if found is None:
+        return None
+    path, state, predictions = found
+    trainer.model.load_state_dict(state["model"])
+    optimizer.load_state_dict(state["optimizer"])
+    scheduler.load_state_dict(state["scheduler"])
+    set_rng_state(state["rng"])
+    trainer.record.step_log = state["step_log"]
+    trainer.record.epoch_log = state["epoch_log"]
+    trainer.mistake_record.load_state(state.get("forward_probs"))
+    trainer.resumes = state.get("resumes", 0) + 1
+    threads = state.get("threads")
+    if threads and threads != torch.get_num_threads() and trainer.args.device.type == "cpu":
+        log.warning(
+            "resuming with %d CPU threads, as the run started (this job was given %d): the same result bit for bit",
+            threads,
+            torch.get_num_threads(),
+        )
+        torch.set_num_threads(threads)
+    trainer.record.train_predictions = (
+        [g for _, g in predictions.groupby("epoch", sort=True)] if predictions is not None else []
+    )
+    log.info("resumed from %s (epoch %d, step %d)", path, state["epoch"], state["global_step"])
+    return state

@@ -11,6 +11,7 @@ One small class per value; the training loop calls the same four methods on eith
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import torch
 
 from nlirobust.predict import predict_dataset
@@ -89,3 +90,18 @@ def mistake_record(name: str) -> EvalPassRecord:
     if name not in MISTAKE_RECORDS:
         raise ValueError(f"mistake_record: '{name}' is not one of {', '.join(MISTAKE_RECORDS)}")
     return MISTAKE_RECORDS[name]()
+
+
+def epoch_predictions(ids: np.ndarray, gold: np.ndarray, probs: np.ndarray, epoch: int) -> pd.DataFrame:
+    """One epoch's rows of train_predictions.parquet: id, epoch, gold, pred, prob_e, prob_n, prob_c."""
+    return pd.DataFrame(
+        {
+            "id": ids,
+            "epoch": epoch,
+            "gold": gold,
+            "pred": probs.argmax(1),
+            "prob_e": probs[:, 0],
+            "prob_n": probs[:, 1],
+            "prob_c": probs[:, 2],
+        }
+    )

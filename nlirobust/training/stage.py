@@ -59,28 +59,12 @@ def learning_rate_at_end(train_log: str | Path) -> float:
     return float(steps["learning_rate"].iloc[-1])
 
 
-def train_stage(args: StageArguments) -> dict:
-    """Fine-tune `args.model_in` on `args.train_file`; return the run facts also written to run.json."""
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    import pandas as pd
+def prepare_process(args: StageArguments) -> None:
+    """Seeds, determinism, threads, quiet transformers logs and where a tracker writes (compute nodes: offline)."""
     import torch
     import transformers
-    from transformers import DataCollatorWithPadding, TrainingArguments, set_seed
+    from transformers import set_seed
 
-    from nlirobust.data.io import atomic_path, no_space_left_as_one_line, write_json
-    from nlirobust.data.schema import DataFormatError
-    from nlirobust.encoding import encode_pairs
-    from nlirobust.failpoints import failpoint
-    from nlirobust.modeling import load_classifier
-    from nlirobust.overlap import apply_leakage, scored_set_name
-    from nlirobust.predict import bf16_supported, precision_name
-    from nlirobust.runinfo import hardware_facts
-    from nlirobust.training.checkpoints import checkpoint_lock
-    from nlirobust.training.trainer import NLITrainer
-
-    if args.learning_rate_from:
-        args.learning_rate = learning_rate_at_end(args.learning_rate_from)
-        log.info("learning rate %.3g: where %s ended", args.learning_rate, args.learning_rate_from)
     transformers.utils.logging.set_verbosity_error()
     transformers.utils.logging.disable_progress_bar()
     if args.threads:
@@ -93,19 +77,14 @@ def train_stage(args: StageArguments) -> dict:
     set_seed(args.seed)
     set_determinism(args.deterministic)
 
-    out = Path(args.output_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    fingerprint = run_fingerprint(args)
-    if args.run_cache:
-        from nlirobust.training.run_cache import restore_finished_run
 
-        reused = restore_finished_run(Path(args.run_cache), fingerprint, out)
-        if reused is not None:
-            facts = json.loads((out / "run.json").read_text())
-            facts |= {"arguments": dataclasses.asdict(args), "reused": str(reused)}
-            write_json(facts, out / "run.json")
-            return facts
-    failpoint(f"train_start:{out.as_posix()}")
+def training_pairs(args: StageArguments):
+    """The training pairs (the first `max_train_examples`), after the `leakage` setting dealt with those the scored
+    sets share; and the overlap counts run.json records."""
+    import pandas as pd
+
+    from nlirobust.overlap import apply_leakage, scored_set_name
+
     train_pairs = pd.read_parquet(args.train_file)
     if args.max_train_examples:
         train_pairs = train_pairs.iloc[: args.max_train_examples]
@@ -121,22 +100,14 @@ def train_stage(args: StageArguments) -> dict:
             {k: v for k, v in overlap["by_set"].items() if v},
             "dropped" if overlap["dropped"] else "kept (leakage: report)",
         )
-    model, tokenizer = load_classifier(args.model_in)
-    limit = getattr(model.config, "max_position_embeddings", None)
-    if limit is not None and args.max_length > limit:
-        raise DataFormatError(f"max_length {args.max_length} is above {args.model_in}'s position limit {limit}")
-    cuda = torch.cuda.is_available()
-    bf16 = bf16_supported(args.bf16, torch.device("cuda" if cuda else "cpu"))
-    if cuda and args.tf32:
-        torch.backends.cuda.matmul.allow_tf32 = True
-        torch.backends.cudnn.allow_tf32 = True
-    cache = args.tokenization_cache
-    train_dataset = encode_pairs(train_pairs, tokenizer, args.max_length, cache)
-    eval_dataset = None
-    if args.validation_file:
-        eval_dataset = encode_pairs(pd.read_parquet(args.validation_file), tokenizer, args.max_length, cache)
+    return train_pairs, overlap
 
-    training_args = TrainingArguments(
+
+def training_arguments(args: StageArguments, bf16: bool):
+    """The `transformers.TrainingArguments` our loop reads (saving, evaluation and progress bars are ours)."""
+    from transformers import TrainingArguments
+
+    return TrainingArguments(
         output_dir=str(Path(args.checkpoint_dir) / "hf"),
         per_device_train_batch_size=args.batch_size,
         per_device_eval_batch_size=args.eval_batch_size,
@@ -154,6 +125,86 @@ def train_stage(args: StageArguments) -> dict:
         bf16=bf16,
         disable_tqdm=True,
     )
+
+
+def write_stage_outputs(trainer, tokenizer, out: Path, record_train_predictions: bool) -> None:
+    """train_predictions.parquet, train_log.csv, epoch_log.csv and model/ (written aside, then renamed)."""
+    import pandas as pd
+
+    from nlirobust.data.io import atomic_path, no_space_left_as_one_line, write_parquet
+
+    record = trainer.record
+    if record_train_predictions:
+        write_parquet(pd.concat(record.train_predictions, ignore_index=True), out / "train_predictions.parquet")
+    with atomic_path(out / "train_log.csv") as tmp:
+        pd.DataFrame(record.step_log).to_csv(tmp, index=False)
+    with atomic_path(out / "epoch_log.csv") as tmp:
+        pd.DataFrame(record.epoch_log).to_csv(tmp, index=False)
+    model_dir = out / "model"
+    tmp_dir = out / ".model.tmp"
+    shutil.rmtree(tmp_dir, ignore_errors=True)
+    try:
+        with no_space_left_as_one_line(model_dir):
+            trainer.model.save_pretrained(tmp_dir)
+            tokenizer.save_pretrained(tmp_dir)
+    except BaseException:
+        shutil.rmtree(tmp_dir, ignore_errors=True)
+        raise
+    shutil.rmtree(model_dir, ignore_errors=True)
+    tmp_dir.rename(model_dir)
+
+
+def train_stage(args: StageArguments) -> dict:
+    """Fine-tune `args.model_in` on `args.train_file`; return the run facts also written to run.json."""
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    import pandas as pd
+    import torch
+    from transformers import DataCollatorWithPadding
+
+    from nlirobust.data.io import write_json
+    from nlirobust.data.schema import DataFormatError
+    from nlirobust.encoding import encode_pairs
+    from nlirobust.failpoints import failpoint
+    from nlirobust.modeling import load_classifier
+    from nlirobust.predict import bf16_supported, precision_name
+    from nlirobust.provenance import hardware_facts
+    from nlirobust.training.checkpoints import checkpoint_lock
+    from nlirobust.training.trainer import NLITrainer
+
+    if args.learning_rate_from:
+        args.learning_rate = learning_rate_at_end(args.learning_rate_from)
+        log.info("learning rate %.3g: where %s ended", args.learning_rate, args.learning_rate_from)
+    prepare_process(args)
+    out = Path(args.output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    fingerprint = run_fingerprint(args)
+    if args.run_cache:
+        from nlirobust.training.run_cache import restore_finished_run
+
+        reused = restore_finished_run(Path(args.run_cache), fingerprint, out)
+        if reused is not None:
+            facts = json.loads((out / "run.json").read_text())
+            facts |= {"arguments": dataclasses.asdict(args), "reused": str(reused)}
+            write_json(facts, out / "run.json")
+            return facts
+    failpoint(f"train_start:{out.as_posix()}")
+    train_pairs, overlap = training_pairs(args)
+    model, tokenizer = load_classifier(args.model_in)
+    limit = getattr(model.config, "max_position_embeddings", None)
+    if limit is not None and args.max_length > limit:
+        raise DataFormatError(f"max_length {args.max_length} is above {args.model_in}'s position limit {limit}")
+    cuda = torch.cuda.is_available()
+    bf16 = bf16_supported(args.bf16, torch.device("cuda" if cuda else "cpu"))
+    if cuda and args.tf32:
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
+    cache = args.tokenization_cache
+    train_dataset = encode_pairs(train_pairs, tokenizer, args.max_length, cache)
+    eval_dataset = None
+    if args.validation_file:
+        eval_dataset = encode_pairs(pd.read_parquet(args.validation_file), tokenizer, args.max_length, cache)
+
+    training_args = training_arguments(args, bf16)
     visible_gpus = training_args.n_gpu  # 0 on a CPU
     if visible_gpus > 1:
         log.warning(
@@ -193,29 +244,8 @@ def train_stage(args: StageArguments) -> dict:
         result = trainer.train()
         wall = time.perf_counter() - start
 
+        write_stage_outputs(trainer, tokenizer, out, args.record_train_predictions)
         record = trainer.record
-        if args.record_train_predictions:
-            from nlirobust.data.io import write_parquet
-
-            write_parquet(pd.concat(record.train_predictions, ignore_index=True), out / "train_predictions.parquet")
-        with atomic_path(out / "train_log.csv") as tmp:
-            pd.DataFrame(record.step_log).to_csv(tmp, index=False)
-        with atomic_path(out / "epoch_log.csv") as tmp:
-            pd.DataFrame(record.epoch_log).to_csv(tmp, index=False)
-
-        model_dir = out / "model"
-        tmp_dir = out / ".model.tmp"
-        shutil.rmtree(tmp_dir, ignore_errors=True)
-        try:
-            with no_space_left_as_one_line(model_dir):
-                trainer.model.save_pretrained(tmp_dir)
-                tokenizer.save_pretrained(tmp_dir)
-        except BaseException:
-            shutil.rmtree(tmp_dir, ignore_errors=True)
-            raise
-        shutil.rmtree(model_dir, ignore_errors=True)
-        tmp_dir.rename(model_dir)
-
         facts = {
             "arguments": dataclasses.asdict(args),
             "learning_rate_used": args.learning_rate,

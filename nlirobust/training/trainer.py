@@ -21,17 +21,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-from torch.utils.data import DataLoader, RandomSampler
 from tqdm.auto import tqdm
-from transformers import PrinterCallback, ProgressCallback, Trainer, get_linear_schedule_with_warmup
-from transformers.trainer_pt_utils import LengthGroupedSampler
+from transformers import PrinterCallback, ProgressCallback, Trainer
 from transformers.trainer_utils import TrainOutput
 
 from nlirobust.failpoints import failpoint
 from nlirobust.predict import autocast, predict_dataset
-from nlirobust.training.checkpoints import load_newest_checkpoint, rng_state, save_checkpoint, set_rng_state
+from nlirobust.training.checkpoints import load_loop_checkpoint, save_loop_checkpoint
 from nlirobust.training.cuda_graphs import GraphedTrainingStep
+from nlirobust.training.mistake_record import epoch_predictions
 from nlirobust.training.mistake_record import mistake_record as mistake_record_of
+from nlirobust.training.optimization import epoch_loader, optimizer_and_scheduler
 
 log = logging.getLogger(__name__)
 
@@ -88,89 +88,6 @@ class NLITrainer(Trainer):
         self.resumes = 0  # how many times this run was started again from a checkpoint
         self._stop_requested = False
 
-    # ---- data order -------------------------------------------------------------------------------------------
-    def _epoch_loader(self, epoch: int, batch_size: int) -> DataLoader:
-        generator = torch.Generator().manual_seed(self.args.seed * 100_003 + epoch)
-        if self.args.train_sampling_strategy == "group_by_length":
-            # batches of similar lengths (shuffled by megabatch), so dynamic padding pads little
-            lengths = [len(ids) for ids in self.train_dataset["input_ids"]]
-            sampler = LengthGroupedSampler(batch_size, lengths=lengths, generator=generator)
-        else:
-            sampler = RandomSampler(self.train_dataset, generator=generator)
-        return DataLoader(
-            self.train_dataset,
-            batch_size=batch_size,
-            sampler=sampler,
-            collate_fn=self.data_collator,
-            generator=generator,  # else the loader draws its base seed from the global RNG (dropout's)
-            num_workers=self.args.dataloader_num_workers,
-            pin_memory=self.args.dataloader_pin_memory and self.args.device.type == "cuda",
-        )
-
-    # ---- checkpoints (nlirobust/training/checkpoints.py) ------------------------------------------------------
-    def _save_loop_checkpoint(
-        self,
-        epoch: int,
-        step_in_epoch: int,
-        global_step: int,
-        optimizer,
-        scheduler,
-        epoch_loss_sum: float,
-        progress: dict | None = None,
-    ) -> Path:
-        """`progress` (a stop mid-epoch): the epoch's training seconds so far and where the logging interval began,
-        so the resumed job times the whole epoch and averages the whole interval."""
-        state = {
-            "fingerprint": self.fingerprint,
-            "epoch": epoch,
-            "step_in_epoch": step_in_epoch,
-            "global_step": global_step,
-            "epoch_loss_sum": epoch_loss_sum,
-            "progress": progress or {},
-            "resumes": self.resumes,
-            # CPU kernels split sums by thread: another count rounds the last bits differently, so a resumed job
-            # takes the count the run started with (the result is then bit-identical to an uninterrupted run)
-            "threads": torch.get_num_threads(),
-            "model": self.model.state_dict(),
-            "optimizer": optimizer.state_dict(),
-            "scheduler": scheduler.state_dict(),
-            "rng": rng_state(),
-            "step_log": self.record.step_log,
-            "epoch_log": self.record.epoch_log,
-            "forward_probs": self.mistake_record.state(),
-        }
-        return save_checkpoint(
-            self.checkpoint_dir, global_step, state, self.record.train_predictions, self.keep_checkpoints
-        )
-
-    def _load_loop_checkpoint(self, optimizer, scheduler) -> dict | None:
-        """Restore the newest readable checkpoint of this run, if there is one; return its state."""
-        found = load_newest_checkpoint(self.checkpoint_dir, self.fingerprint)
-        if found is None:
-            return None
-        path, state, predictions = found
-        self.model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        scheduler.load_state_dict(state["scheduler"])
-        set_rng_state(state["rng"])
-        self.record.step_log = state["step_log"]
-        self.record.epoch_log = state["epoch_log"]
-        self.mistake_record.load_state(state.get("forward_probs"))
-        self.resumes = state.get("resumes", 0) + 1
-        threads = state.get("threads")
-        if threads and threads != torch.get_num_threads() and self.args.device.type == "cpu":
-            log.warning(
-                "resuming with %d CPU threads, as the run started (this job was given %d): the same result bit for bit",
-                threads,
-                torch.get_num_threads(),
-            )
-            torch.set_num_threads(threads)
-        self.record.train_predictions = (
-            [g for _, g in predictions.groupby("epoch", sort=True)] if predictions is not None else []
-        )
-        log.info("resumed from %s (epoch %d, step %d)", path, state["epoch"], state["global_step"])
-        return state
-
     def _report(self, global_step: int, logs: dict) -> None:
         """Hand a logged row to the tracking callbacks `report_to` installed (TensorBoard, W&B); none by default."""
         self.state.global_step = global_step
@@ -183,32 +100,6 @@ class NLITrainer(Trainer):
         self._stop_requested = True
 
     # ---- the loop ---------------------------------------------------------------------------------------------
-    def _optimizer_and_scheduler(self, num_training_steps: int):
-        """AdamW with weight decay off for biases and LayerNorm weights; linear decay after linear warmup."""
-        decay = set(self.get_decay_parameter_names(self.model))
-        groups = [
-            {
-                "params": [p for n, p in self.model.named_parameters() if n in decay and p.requires_grad],
-                "weight_decay": self.args.weight_decay,
-            },
-            {
-                "params": [p for n, p in self.model.named_parameters() if n not in decay and p.requires_grad],
-                "weight_decay": 0.0,
-            },
-        ]
-        optimizer = torch.optim.AdamW(
-            groups,
-            lr=self.args.learning_rate,
-            betas=(self.args.adam_beta1, self.args.adam_beta2),
-            eps=self.args.adam_epsilon,
-            # on a GPU, one kernel for the whole update instead of a few per parameter group (same state dict)
-            fused=True if self.fused_optimizer and self.args.device.type == "cuda" else None,
-        )
-        scheduler = get_linear_schedule_with_warmup(
-            optimizer, self.args.get_warmup_steps(num_training_steps), num_training_steps
-        )
-        return optimizer, scheduler
-
     def _inner_training_loop(
         self, batch_size=None, args=None, resume_from_checkpoint=None, trial=None, ignore_keys_for_eval=None
     ) -> TrainOutput:
@@ -221,12 +112,12 @@ class NLITrainer(Trainer):
         num_epochs = int(math.ceil(args.num_train_epochs))
         steps_per_epoch = math.ceil(len(self.train_dataset) / batch_size)
         total_steps = steps_per_epoch * num_epochs
-        optimizer, scheduler = self._optimizer_and_scheduler(total_steps)
+        optimizer, scheduler = optimizer_and_scheduler(self, total_steps)
         self.optimizer, self.lr_scheduler = optimizer, scheduler
 
         start_epoch, skip_steps, global_step, epoch_loss_sum = 0, 0, 0, 0.0
         progress_before: dict = {}  # of the epoch a stop interrupted: seconds trained, logging interval start
-        state = self._load_loop_checkpoint(optimizer, scheduler)
+        state = load_loop_checkpoint(self, optimizer, scheduler)
         if state is not None:
             start_epoch, skip_steps = state["epoch"], state["step_in_epoch"]
             global_step, epoch_loss_sum = state["global_step"], state["epoch_loss_sum"]
@@ -269,7 +160,7 @@ class NLITrainer(Trainer):
                 interval_sum = progress_before.get("interval_loss_sum", float(loss_sum))
                 progress_before = {}
                 self.mistake_record.start_epoch(len(self.train_dataset), resuming_mid_epoch=skip_steps > 0)
-                for step_in_epoch, batch in enumerate(self._epoch_loader(epoch, batch_size)):
+                for step_in_epoch, batch in enumerate(epoch_loader(self, epoch, batch_size)):
                     if step_in_epoch < skip_steps:  # already done before the job was stopped
                         continue
                     batch = {k: v.to(device, non_blocking=True) for k, v in batch.items()}
@@ -314,8 +205,15 @@ class NLITrainer(Trainer):
                             "interval_step": interval_step,
                             "interval_loss_sum": interval_sum,
                         }
-                        path = self._save_loop_checkpoint(
-                            epoch, step_in_epoch + 1, global_step, optimizer, scheduler, float(loss_sum), progress_now
+                        path = save_loop_checkpoint(
+                            self,
+                            epoch,
+                            step_in_epoch + 1,
+                            global_step,
+                            optimizer,
+                            scheduler,
+                            float(loss_sum),
+                            progress_now,
                         )
                         log.warning("stopped at step %d; checkpoint %s", global_step, path)
                         raise SystemExit(143)
@@ -329,7 +227,7 @@ class NLITrainer(Trainer):
                     train_seconds,
                     step_lr,
                 )
-                self._save_loop_checkpoint(epoch, steps_per_epoch, global_step, optimizer, scheduler, epoch_loss_sum)
+                save_loop_checkpoint(self, epoch, steps_per_epoch, global_step, optimizer, scheduler, epoch_loss_sum)
                 loss_sum.zero_()
                 if self._stop_requested and epoch + 1 < num_epochs:
                     log.warning("stopped after epoch %d", epoch + 1)
@@ -374,22 +272,12 @@ class NLITrainer(Trainer):
             }
         if self.record_train_predictions:
             probs, seconds = self.mistake_record.epoch_probs(self)
-            gold = np.asarray(self.train_dataset["labels"])
-            pred = probs.argmax(1)
-            self.record.train_predictions.append(
-                pd.DataFrame(
-                    {
-                        "id": self.train_ids,
-                        "epoch": epoch + 1,
-                        "gold": gold,
-                        "pred": pred,
-                        "prob_e": probs[:, 0],
-                        "prob_n": probs[:, 1],
-                        "prob_c": probs[:, 2],
-                    }
-                )
-            )
-            row |= {"train_mistakes": int((pred != gold).sum()), "mistake_pass_seconds": seconds}
+            predictions = epoch_predictions(self.train_ids, np.asarray(self.train_dataset["labels"]), probs, epoch + 1)
+            self.record.train_predictions.append(predictions)
+            row |= {
+                "train_mistakes": int((predictions["pred"] != predictions["gold"]).sum()),
+                "mistake_pass_seconds": seconds,
+            }
         self.record.epoch_log.append(row)
         self._report(global_step, {k: v for k, v in row.items() if k != "epoch"} | {"epoch": float(epoch + 1)})
         log.info("epoch %d: %s", epoch + 1, {k: round(v, 4) if isinstance(v, float) else v for k, v in row.items()})

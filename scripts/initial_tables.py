@@ -18,21 +18,18 @@ def main() -> None:
     parser.add_argument("--epochs-md", required=True)
     args = parser.parse_args()
 
-    from nlirobust.data.io import atomic_path
-    from nlirobust.tables import accuracy_long, accuracy_wide, epoch_long, epoch_view, mark_kept_overlap, to_markdown
+    from nlirobust.initial_tables import write_initial_tables
 
-    long = mark_kept_overlap(accuracy_long(args.metrics), args.runs)
-    epochs = epoch_long(args.epoch_logs)
-    epochs_view = epoch_view(epochs)
-    for frame, path in ((long, args.accuracy_csv), (epochs, args.epochs_csv)):
-        with atomic_path(path) as tmp:
-            frame.to_csv(tmp, index=False)
-    for text, path in (
-        (to_markdown(accuracy_wide(long, args.recipes)), args.accuracy_md),
-        (to_markdown(epochs_view), args.epochs_md),
-    ):
-        with atomic_path(path) as tmp:
-            tmp.write_text(text)
+    write_initial_tables(
+        args.metrics,
+        args.epoch_logs,
+        args.runs,
+        args.recipes,
+        args.accuracy_csv,
+        args.accuracy_md,
+        args.epochs_csv,
+        args.epochs_md,
+    )
 
 
 if __name__ == "__main__":

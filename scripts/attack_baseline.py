@@ -11,7 +11,7 @@ from nlirobust.names import ATTACKS
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--model", required=True, help="the baseline model directory")
-    parser.add_argument("--sample", required=True, help="pairs to attack (from sample_adversarial.py)")
+    parser.add_argument("--sample", required=True, help="pairs to attack (from sample_adversarial_pairs.py)")
     parser.add_argument("--method", choices=ATTACKS, default="gradient")
     parser.add_argument("--top-k", type=int, default=1, help="tokens (or words) masked per pair")
     parser.add_argument("--word-level", action="store_true", help="mask every word piece of the chosen word")
