@@ -79,13 +79,39 @@ def schema_problem(config: dict, schema_file: str | Path) -> str | None:
     return f"config: {where}: {error.message}"
 
 
+def data_names_problem(config: dict) -> str | None:
+    """A `data:` entry that is neither a built-in set's source nor a declaration (a typo such as `snil`), or a
+    declaration under a built-in set's name."""
+    from nlirobust.data.declared import is_declared
+    from nlirobust.names import SPLITS
+
+    data = config.get("data")
+    if not isinstance(data, dict):
+        return None
+    for name, spec in data.items():
+        if name == "conflicting_duplicates":
+            continue
+        if name in SPLITS and is_declared(spec):
+            return (
+                f"config: data.{name}: '{name}' is a built-in set (its loader reads it); declare yours under another "
+                "name, or give only its source (path, url, hub or embedded)"
+            )
+        if name not in SPLITS and not is_declared(spec):
+            return (
+                f"config: data.{name}: not a built-in set ({', '.join(SPLITS)}); to declare an evaluation set, give "
+                "its source, `fields` and `labels` (README: Any evaluation set)"
+            )
+    return None
+
+
 def config_problem(config: dict, config_files: list[str | Path], schema_file: str | Path) -> str | None:
-    """A repeated YAML key in any config file, else the first schema violation; None when all is well."""
+    """A repeated YAML key in any config file, a `data:` name that is neither built in nor declared, else the first
+    schema violation; None when all is well."""
     for path in config_files:
         problem = duplicate_key_problem(path)
         if problem:
             return problem
-    return schema_problem(config, schema_file)
+    return data_names_problem(config) or schema_problem(config, schema_file)
 
 
 def recipe_problem(config: dict) -> str | None:
@@ -142,6 +168,48 @@ def optional_dataset_problem(config: dict) -> str | None:
     return None
 
 
+def declared_sets_problem(config: dict) -> str | None:
+    """Each declared set's own problems (nlirobust.data.declared.declaration_problem: labels, fields, and the first
+    lines of a local file)."""
+    from nlirobust.data.declared import declaration_problem
+    from nlirobust.workflow_config import declared_sets
+
+    for name, spec in declared_sets(config).items():
+        problem = declaration_problem(name, spec)
+        if problem:
+            return problem
+    return None
+
+
+def set_names_problem(config: dict) -> str | None:
+    """A set in evaluation.sets, evaluation.challenge_sets or analysis.sets that is neither built in nor declared;
+    a two-way or built-in-only set where only three-way sets are analysed."""
+    from nlirobust.names import ANALYSIS_SETS, EVALUATION_SETS
+    from nlirobust.workflow_config import declared_sets, known_sets, two_way_sets
+
+    known = known_sets(config)
+    declared = known[len(EVALUATION_SETS) :]
+    keys = [("evaluation", "sets"), ("evaluation", "challenge_sets"), ("analysis", "sets")]
+    for section, key in keys:
+        for i, name in enumerate((config.get(section) or {}).get(key) or []):
+            if name not in known:
+                return (
+                    f"config: {section}.{key}[{i}]: '{name}' is not a known set (built in: "
+                    f"{', '.join(EVALUATION_SETS)}; declared: {', '.join(declared) or 'none'})"
+                )
+            dataset = name.split("/")[0]
+            if (
+                section == "analysis"
+                and name not in ANALYSIS_SETS
+                and (dataset not in declared_sets(config) or dataset in two_way_sets(config))
+            ):
+                return (
+                    f"config: analysis.sets[{i}]: '{name}': the error analysis reads three-way sets (SNLI, MNLI, "
+                    "Breaking NLI or a declared three-way set)"
+                )
+    return None
+
+
 def final_rates_problem(config: dict) -> str | None:
     """A mapping of final learning rates per recipe that leaves a configured recipe out."""
     rates = config["mistakes"]["final_learning_rates"]
@@ -171,7 +239,15 @@ def workflow_problem(config: dict) -> str | None:
     first problem as one `config:` line, or None. `config` has the schema's defaults."""
     from nlirobust.model_checks import model_name_problem
 
-    for cross_key_check in (recipe_problem, optional_dataset_problem, final_rates_problem, retrain_attacks_problem):
+    cross_key_checks = (
+        recipe_problem,
+        declared_sets_problem,
+        optional_dataset_problem,
+        set_names_problem,
+        final_rates_problem,
+        retrain_attacks_problem,
+    )
+    for cross_key_check in cross_key_checks:
         problem = cross_key_check(config)
         if problem:
             return problem

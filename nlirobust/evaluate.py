@@ -16,8 +16,10 @@ def evaluate_model(
     threads: int | None = None,
     bf16: bool = False,
     tokenization_cache: str | Path | None = None,
+    two_way_sets: tuple[str, ...] = (),
 ) -> dict[str, dict]:
-    """For each name in `sets` (pairs Parquet), write `{outputs[name]}.parquet` and `.json`; return the metrics."""
+    """For each name in `sets` (pairs Parquet), write `{outputs[name]}.parquet` and `.json`; return the metrics.
+    A set of a two-way data set (HANS, or a declared one in `two_way_sets`) is scored entailment / non-entailment."""
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     import pandas as pd
     import torch
@@ -50,7 +52,7 @@ def evaluate_model(
             desc=name,
             bf16=bf16,
         )
-        frame = prediction_frame(pairs, result, two_way=name.split("/")[0] in TWO_WAY_DATASETS)
+        frame = prediction_frame(pairs, result, two_way=name.split("/")[0] in TWO_WAY_DATASETS + tuple(two_way_sets))
         metrics = summary_metrics(frame) | {
             "model": str(model_dir),
             "data": str(path),

@@ -13,7 +13,7 @@ import pandas as pd
 from nlirobust.labels import LABEL_NAMES
 from nlirobust.run_paths import parse_run
 from nlirobust.stats import mcnemar_exact, seed_test_cells
-from nlirobust.tables import percent, points
+from nlirobust.tables import mean_sd, percent, points
 
 TOTAL = "Total"
 
@@ -216,3 +216,43 @@ def learning_rates_wide(final_runs: pd.DataFrame, recipes: list[str]) -> pd.Data
     )
     table.columns.name = None
     return table.rename(columns={"final_lr": "final lr", "lr": "initial lr"})
+
+
+def accuracy_by_long(
+    prediction_files: list[str | Path],
+    by: list[str],
+    label_names: tuple[str, ...] = LABEL_NAMES,
+    pairs: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Accuracy per run and group of `by` (columns of the predictions, `label` = the gold label's name, or columns
+    of `pairs` joined on id: a set's further category fields, HANS's subcase): one row per run and group."""
+    rows = []
+    for path in prediction_files:
+        frame = pd.read_parquet(path)
+        if pairs is not None:
+            extra = [c for c in by if c not in frame.columns and c != "label"]
+            frame = frame.merge(pairs[["id", *extra]], on="id", how="left", validate="one_to_one")
+        for column in by:
+            if column != "label":
+                frame[column] = frame[column].astype("string").fillna("(none)")
+        frame["label"] = frame["gold"].map(dict(enumerate(label_names)))
+        frame["correct"] = frame["gold"] == frame["pred"]
+        key = parse_run(path).key()
+        for group, part in frame.groupby(by, sort=True, dropna=False):
+            rows.append(
+                key
+                | dict(zip(by, map(str, group), strict=True))
+                | {"examples": len(part), "correct": int(part["correct"].sum()), "accuracy": part["correct"].mean()}
+            )
+    return pd.DataFrame(rows)
+
+
+def accuracy_by_wide(long: pd.DataFrame, recipes: list[str], by: list[str]) -> pd.DataFrame:
+    """Rows = groups of `by` with their size; one column a recipe: accuracy in percent, mean ± sd over seeds."""
+    groups = long.groupby(by, sort=True)["examples"].first()
+    table = groups.reset_index().rename(columns={c: c.replace("_", " ").capitalize() for c in by})
+    table = table.rename(columns={"examples": "Examples"})
+    for recipe in recipes:
+        cells = long[long["recipe"] == recipe].groupby(by, sort=True)["accuracy"].agg(mean_sd)
+        table[recipe] = [cells.get(key, "") for key in groups.index]
+    return table

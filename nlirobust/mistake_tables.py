@@ -111,15 +111,22 @@ def write_challenge_tables(
     before_files: list[str | Path],
     after_files: list[str | Path],
     initial_run_files: list[str | Path] = (),
+    pairs_file: str | Path | None = None,
+    category_fields: tuple[str, ...] = (),
+    two_way: bool | None = None,
 ) -> None:
-    """Tables 1, 2 and 5-7 of one challenge set (`evalset`, e.g. breaking_nli/test), each as CSV and Markdown.
+    """Tables 1, 2 and 5-9 of one challenge set (`evalset`, e.g. breaking_nli/test), each as CSV and Markdown.
 
     `before_files` / `after_files`: the initial / final models' predictions on it; `initial_run_files`: every
     initial run's run.json (a recipe whose initial models kept pairs of this set in training, under leakage: report,
-    is marked †). A two-way set (HANS) names its labels entailment / non-entailment.
+    is marked †). A two-way set (HANS; `two_way` for a declared one) names its labels entailment / non-entailment.
+    Tables 8 and 9 (the initial models' accuracy by category x gold label, and by each of `category_fields`, the
+    set's further category columns in `pairs_file`: HANS's subcase) are how HANS's authors report it.
     """
     out = Path(out_dir)
-    label_names = TWO_WAY_LABEL_NAMES if evalset.split("/")[0] in TWO_WAY_DATASETS else LABEL_NAMES
+    if two_way is None:
+        two_way = evalset.split("/")[0] in TWO_WAY_DATASETS
+    label_names = TWO_WAY_LABEL_NAMES if two_way else LABEL_NAMES
     kept = pairs_kept_in_training(initial_run_files, evalset)
     footnote = (
         "\n† "
@@ -188,6 +195,38 @@ def write_challenge_tables(
         out,
         "table7_accuracy",
     )
+    write_accuracy_by_group(out, recipes, before_files, label_names, pairs_file, category_fields, marked, footnote)
+
+
+def write_accuracy_by_group(
+    out: Path,
+    recipes: list[str],
+    before_files: list[str | Path],
+    label_names: tuple[str, ...],
+    pairs_file: str | Path | None,
+    category_fields: tuple[str, ...],
+    marked,
+    footnote: str,
+) -> None:
+    """Table 8 (accuracy by category x gold label) and Table 9 (by each further category field) of the initial
+    models, mean ± sd over seeds at each initial learning rate."""
+    intro = "Accuracy (%) of the initial models, mean ± sd over seeds at each initial learning rate:\n\n"
+    by_label = mt.accuracy_by_long(before_files, ["category", "label"], label_names)
+    blocks = markdown_blocks(by_label, ["lr"], lambda p: marked(mt.accuracy_by_wide(p, recipes, ["category", "label"])))
+    write_table(by_label, intro + blocks + footnote, out, "table8_category_label")
+    if not category_fields:
+        columns = ["recipe", "seed", "lr", "field", "value", "examples", "correct", "accuracy"]
+        write_table(
+            pd.DataFrame(columns=columns), "No category field beyond `category` in this set.\n", out, "table9_fields"
+        )
+        return
+    pairs = pd.read_parquet(pairs_file)
+    by_field = pd.concat(
+        mt.accuracy_by_long(before_files, [name], label_names, pairs).rename(columns={name: "value"}).assign(field=name)
+        for name in category_fields
+    )
+    blocks = markdown_blocks(by_field, ["field", "lr"], lambda p: marked(mt.accuracy_by_wide(p, recipes, ["value"])))
+    write_table(by_field, intro + blocks + footnote, out, "table9_fields")
 
 
 def pairs_kept_in_training(run_files: list[str | Path], evalset: str = "breaking_nli/test") -> dict[str, int]:

@@ -14,6 +14,8 @@ SPLITS: dict[str, tuple[str, ...]] = {
 # model's neutral and contradiction both count as non-entailment when it is scored (nlirobust/predict.py).
 TWO_WAY_DATASETS: tuple[str, ...] = ("hans",)
 TWO_WAY_LABEL_NAMES: tuple[str, ...] = ("entailment", "non-entailment")
+# Category columns of a built-in challenge set beyond `category` (HANS's heuristic): tabled one by one (table9).
+EXTRA_CATEGORY_FIELDS: dict[str, tuple[str, ...]] = {"hans": ("subcase",)}
 # Data sets the workflow can run without (prepared only when `data:` names them).
 OPTIONAL_DATASETS: tuple[str, ...] = ("hans",)
 # Splits a data set may lack: prepared only when an evaluation set names them (MNLI without its mismatched part).
@@ -63,6 +65,8 @@ CHALLENGE_TABLES: tuple[str, ...] = (
     "table5_categories",
     "table6_labels",
     "table7_accuracy",
+    "table8_category_label",
+    "table9_fields",
 )
 ADVERSARIAL_TABLES: tuple[str, ...] = ("attack_effect", "overall", "subset_metrics", "confusion", "error_flow")
 RUN_FACT_TABLES: tuple[str, ...] = ("hardware", "hyperparameters", "runs", "inference")  # in the report's order

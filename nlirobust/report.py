@@ -14,13 +14,13 @@ from nlirobust.names import TWO_WAY_DATASETS, TWO_WAY_LABEL_NAMES
 from nlirobust.reference_comparison import comparison_section
 
 
-def data_section(counts_files: list[str | Path]) -> str:
-    """Pairs per split and gold label; a two-way set (HANS) counts under its own label names (non-entailment),
-    never under a three-way name it does not have."""
+def data_section(counts_files: list[str | Path], two_way_sets: tuple[str, ...] = TWO_WAY_DATASETS) -> str:
+    """Pairs per split and gold label; a two-way set (HANS, a declared two-way set) counts under its own label
+    names (non-entailment), never under a three-way name it does not have."""
     rows = []
     for path in counts_files:
         dataset = Path(path).parent.name
-        names = TWO_WAY_LABEL_NAMES if dataset in TWO_WAY_DATASETS else LABEL_NAMES
+        names = TWO_WAY_LABEL_NAMES if dataset in two_way_sets else LABEL_NAMES
         for split, c in json.loads(Path(path).read_text()).items():
             labels = {int(k): v for k, v in c["labels"].items()}
             rows.append(
@@ -215,7 +215,9 @@ def write_report(out: str | Path, manifest: list[dict], run_config: dict, captio
         "rows whose pair appears again in the split with another label (kept unless data.conflicting_duplicates "
         "says drop).",
         "",
-        data_section([entry["path"] for entry in sections["data"]]),
+        data_section(
+            [entry["path"] for entry in sections["data"]], tuple(run_config.get("two_way_sets", TWO_WAY_DATASETS))
+        ),
         "",
         *leakage_section(overlap, run_config.get("leakage", "exclude")),
         "## Initial fine-tuning: accuracy",

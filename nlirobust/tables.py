@@ -158,7 +158,10 @@ def accuracy_wide(long: pd.DataFrame, recipes: list[str] | None = None) -> pd.Da
 
 
 def to_markdown(frame: pd.DataFrame) -> str:
-    return frame.to_markdown(index=False) + "\n"
+    """The frame as a Markdown table. Text columns are printed as written: tabulate would otherwise read a
+    one-seed cell such as "80.0" as a number and print "80"."""
+    text = [i for i, column in enumerate(frame.columns) if not pd.api.types.is_numeric_dtype(frame[column])]
+    return frame.to_markdown(index=False, disable_numparse=text) + "\n"
 
 
 def write_table(frame: pd.DataFrame, markdown: str, out_dir: Path, name: str) -> None:

@@ -6,7 +6,16 @@ Snakemake. They assume a config that passed nlirobust.config_checks.check (every
 
 from __future__ import annotations
 
-from nlirobust.names import AMBIGUITY_SELECTIONS, OPTIONAL_DATASETS, SPLITS, lr_name
+from nlirobust.data.declared import declaration, is_declared
+from nlirobust.names import (
+    AMBIGUITY_SELECTIONS,
+    EVALUATION_SETS,
+    EXTRA_CATEGORY_FIELDS,
+    OPTIONAL_DATASETS,
+    SPLITS,
+    TWO_WAY_DATASETS,
+    lr_name,
+)
 from nlirobust.run_paths import adversarial_id, final_id, run_id
 
 MODEL_KINDS: tuple[str, ...] = ("initial", "final", "adversarial")
@@ -36,9 +45,41 @@ def evaluation_sets(config: dict) -> list[str]:
     return sets + [s for s in dict.fromkeys(wanted) if s not in sets]
 
 
+def declared_sets(config: dict) -> dict[str, dict]:
+    """The sets declared under `data:` (any name but a built-in one, with fields and labels), as given."""
+    return {name: spec for name, spec in config["data"].items() if name not in SPLITS and is_declared(spec)}
+
+
 def datasets(config: dict) -> list[str]:
-    """The data sets the workflow prepares: every required one, and optional ones (HANS) where `data:` names them."""
-    return [dataset for dataset in SPLITS if dataset not in OPTIONAL_DATASETS or dataset in config["data"]]
+    """The data sets the workflow prepares: every required one, optional ones (HANS) where `data:` names them, and
+    every declared one."""
+    built_in = [dataset for dataset in SPLITS if dataset not in OPTIONAL_DATASETS or dataset in config["data"]]
+    return built_in + list(declared_sets(config))
+
+
+def dataset_splits(config: dict, dataset: str) -> tuple[str, ...]:
+    """The splits a data set provides once prepared: a built-in set's, or a declared set's one split."""
+    if dataset in SPLITS:
+        return SPLITS[dataset]
+    return (declaration(dataset, config["data"][dataset]).split,)
+
+
+def known_sets(config: dict) -> list[str]:
+    """Every set a model can be scored on: the built-in ones and each declared set's <name>/<split>."""
+    return list(EVALUATION_SETS) + [f"{name}/{dataset_splits(config, name)[0]}" for name in declared_sets(config)]
+
+
+def two_way_sets(config: dict) -> list[str]:
+    """Data sets labelled entailment / non-entailment: HANS and the declared two-way ones."""
+    declared = [name for name, spec in declared_sets(config).items() if declaration(name, spec).two_way]
+    return list(TWO_WAY_DATASETS) + declared
+
+
+def category_fields(config: dict, dataset: str) -> tuple[str, ...]:
+    """A set's category columns past `category` (HANS: subcase; a declared set: its further `categories`)."""
+    if dataset in SPLITS:
+        return EXTRA_CATEGORY_FIELDS.get(dataset, ())
+    return declaration(dataset, config["data"][dataset]).category_columns[1:]
 
 
 def in_distribution_sets(config: dict) -> list[str]:

@@ -49,8 +49,11 @@ from nlirobust.run_paths import (
 from nlirobust.workflow_config import (
     analysis_kinds,
     attacks,
+    category_fields,
     challenge_sets,
+    dataset_splits,
     datasets,
+    declared_sets,
     evaluation_sets,
     final_learning_rates,
     in_distribution_sets,
@@ -59,6 +62,7 @@ from nlirobust.workflow_config import (
     model_ids,
     retrain_attacks,
     training_sources,
+    two_way_sets,
 )
 
 # Every check of the config, once, before anything is planned: the first problem as one line on stderr.
@@ -166,7 +170,7 @@ def prepared_splits(dataset):
     """The splits prepare_{dataset} writes: all of them but optional ones no evaluation set names."""
     return [
         split
-        for split in SPLITS[dataset]
+        for split in dataset_splits(config, dataset)
         if split not in OPTIONAL_SPLITS.get(dataset, ()) or f"{dataset}/{split}" in EVAL_SETS
     ]
 
@@ -228,9 +232,14 @@ def evaluation_set_flags(model):
 
 
 def evaluation_flags():
-    """Options of prediction passes: bf16 changes the numbers (tracked); batch size and cache only the speed."""
+    """Options of prediction passes: bf16 changes the numbers (tracked); batch size and cache only the speed. The
+    declared two-way sets are named (HANS is known to the code: a config without such a set passes nothing new)."""
     training = config["training"]
-    return "--bf16" if training.get("bf16") else ""
+    declared_two_way = [name for name in two_way_sets(config) if name in declared_sets(config)]
+    flags = ["--bf16"] if training.get("bf16") else []
+    if declared_two_way:
+        flags.append("--two-way-sets " + " ".join(declared_two_way))
+    return " ".join(flags)
 
 
 def evaluation_speed_flags():

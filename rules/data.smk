@@ -134,10 +134,17 @@ for _dataset in DATASETS:
                 else ""
             ),
             conflicts=config["data"].get("conflicting_duplicates", "keep"),
+            # a declared set: how to read it (check_lines is for planning only: editing it prepares nothing again)
+            declaration=(
+                "--declaration "
+                + shlex.quote(json.dumps({k: v for k, v in config["data"][_dataset].items() if k != "check_lines"}))
+                if _dataset in declared_sets(config)
+                else ""
+            ),
         shell:
             "python {params.script:q} --dataset {params.dataset} --raw {input.raw:q} --splits {params.splits} "
-            "{params.shares} --conflicting-duplicates {params.conflicts} --out-dir {params.out_dir:q} "
-            "--counts {output.counts:q} > {log:q} 2>&1"
+            "{params.shares} --conflicting-duplicates {params.conflicts} {params.declaration} "
+            "--out-dir {params.out_dir:q} --counts {output.counts:q} > {log:q} 2>&1"
 
 
 # Which training and tuning sources share pairs with the scored sets (the `leakage` setting decides what happens

@@ -165,6 +165,7 @@ rule challenge_tables:
         before=lambda wc: all_initial_runs(f"results/predictions/{{run}}/{CHALLENGE_SETS[wc.challenge]}.parquet"),
         after=lambda wc: all_final_runs(f"results/predictions/{{run}}/{CHALLENGE_SETS[wc.challenge]}.parquet"),
         initial_runs=all_initial_runs("results/models/{run}/run.json"),
+        pairs=lambda wc: prepared(*CHALLENGE_SETS[wc.challenge].split("/")),
     output:
         **{name: f"results/tables/mistakes/{{challenge}}/{name}.csv" for name in CHALLENGE_TABLES},
         **{f"{name}_md": f"results/tables/mistakes/{{challenge}}/{name}.md" for name in CHALLENGE_TABLES},
@@ -181,9 +182,12 @@ rule challenge_tables:
         recipes=" ".join(RECIPES),
         evalset=lambda wc: CHALLENGE_SETS[wc.challenge],
         out_dir=lambda wildcards, output: os.path.dirname(output.table1_categories),
+        fields=lambda wc: " ".join(category_fields(config, wc.challenge)),
+        two_way=lambda wc: "--two-way" if wc.challenge in two_way_sets(config) else "",
     shell:
         "python {params.script:q} --recipes {params.recipes} --set {params.evalset:q} --before {input.before:q} "
-        "--after {input.after:q} --initial-runs {input.initial_runs:q} --out-dir {params.out_dir:q} > {log:q} 2>&1"
+        "--after {input.after:q} --initial-runs {input.initial_runs:q} --pairs {input.pairs:q} "
+        "--category-fields {params.fields} {params.two_way} --out-dir {params.out_dir:q} > {log:q} 2>&1"
 
 
 rule mistake_plots:

@@ -1,97 +1,7 @@
 # results/report.md: every table with a one-sentence caption, built from data files only (no model loaded).
 
-# The report's sections, in order, and the Snakemake HTML report's category of the tables and figures shown in each.
-REPORT_SECTIONS = {
-    "data": None,  # pairs per split (counts.json)
-    "leakage": None,  # training pairs in scored sets (overlap.md)
-    "accuracy": "Initial fine-tuning",
-    "reference": None,  # the comparison with published numbers: accuracy CSV and the hypothesis-only baseline
-    "epochs": "Initial fine-tuning",
-    "mistakes": "Mistaken examples",
-    "challenge": "Mistaken examples",  # one subsection per challenge set (the table's folder)
-    "mistake_figures": None,  # reported by mistake_plots
-    "dynamics": "Training dynamics",
-    "dynamics_figures": None,  # reported by dynamics_tables
-    "adversarial": "Adversarial training",
-    "adversarial_figures": None,  # reported by adversarial_plots
-    "run_facts": "Error analysis",
-    "curves": "Error analysis",
-    "analysis": "Error analysis",
-    "sheets": None,  # the error spreadsheets: listed, not shown
-    "llm_facts": None,
-    "projections": "Error analysis",
-    "maps": None,  # every analysed model's hidden-state map is made; the report shows the initial models'
-}
 
-
-def report_manifest():
-    """What results/report.md shows: one entry a file, {section, path, caption}, in the report's order. A caption
-    names rules/captions/<caption>.rst ("{stem}": the file's stem). A new table is its writer's rule, its caption
-    and one entry here (or one name in the nlirobust/names.py list its section enumerates)."""
-    entries = []
-
-    def add(section, paths, caption=None):
-        assert section in REPORT_SECTIONS, section
-        for path in [paths] if isinstance(paths, str) else paths:
-            name = caption.format(stem=Path(path).stem) if caption else None
-            entries.append({"section": section, "path": str(path), "caption": name})
-
-    add("data", [f"results/data/{dataset}/counts.json" for dataset in DATASETS])
-    add("leakage", "results/data/overlap.md")
-    add("accuracy", "results/tables/initial_accuracy.md", "initial_accuracy")
-    add("reference", ["results/tables/initial_accuracy.csv", "results/baselines/hypothesis_only/snli_validation.json"])
-    add("epochs", "results/tables/initial_epochs.md", "initial_epochs")
-    add("mistakes", [f"results/tables/mistakes/{name}.md" for name in MISTAKE_TABLES], "{stem}")
-    add(
-        "challenge",
-        [f"results/tables/mistakes/{s}/{name}.md" for s in CHALLENGE_SETS for name in CHALLENGE_TABLES],
-        "{stem}",
-    )
-    add("mistake_figures", rules.mistake_plots.output, "{stem}")
-    add("dynamics", [f"results/tables/dynamics/{name}.md" for name in DYNAMICS_TABLES], "dynamics_{stem}")
-    add("dynamics_figures", rules.dynamics_tables.output.figure, "{stem}")
-    if ADVERSARIAL:
-        add(
-            "adversarial",
-            [f"results/tables/adversarial/{name}.md" for name in ADVERSARIAL_TABLES],
-            "adversarial_{stem}",
-        )
-        add("adversarial_figures", rules.adversarial_plots.output, "{stem}")
-    if ANALYSIS:
-        add(
-            "run_facts",
-            [f"results/tables/analysis/{name}.md" for name in RUN_FACT_TABLES],
-            "analysis_{stem}",
-        )
-        add("curves", learning_curve_files(), "learning_curves")
-        add(
-            "analysis",
-            [f"results/tables/analysis/{name}.md" for name in ANALYSIS_TABLES],
-            "analysis_{stem}",
-        )
-    add("sheets", analysis_outputs("results/analysis/{model}/{evalset}/errors.csv"))
-    add("llm_facts", [llm_file(evalset, "json") for evalset in ANALYSIS_SETS if LLM])
-    projections = [
-        f"results/figures/projections/{run}/{evalset}_{method}.png"
-        for run in models_of(["initial"])
-        for evalset in ANALYSIS_SETS
-        for method in ("pca", "tsne")
-    ]
-    add("projections", projections, "projection")
-    add("maps", analysis_outputs("results/analysis/{model}/{evalset}/projection.parquet"))
-    return entries
-
-
-REPORT_MANIFEST = report_manifest()
-
-
-def report_input(entry):
-    """A manifest entry as an input; a shown table or figure goes into Snakemake's HTML report under its caption."""
-    category = REPORT_SECTIONS[entry["section"]]
-    if category is None or entry["caption"] is None:
-        return entry["path"]
-    subcategory = Path(entry["path"]).parent.name if entry["section"] == "challenge" else None
-    return report(entry["path"], caption=f"captions/{entry['caption']}.rst", category=category, subcategory=subcategory)
+include: "helpers/report.smk"
 
 
 rule report:
@@ -118,6 +28,7 @@ rule report:
                 "training": config["training"],
                 "reference_accuracy": config.get("reference_accuracy", {}),
                 "leakage": LEAKAGE,
+                "two_way_sets": two_way_sets(config),
             }
         ),
     shell:

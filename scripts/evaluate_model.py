@@ -22,6 +22,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--bf16", action="store_true", help="bf16 autocast on GPU (ignored on CPU)")
     parser.add_argument("--tokenization-cache", default=None, help="directory of tokenised data sets to reuse")
+    parser.add_argument("--two-way-sets", nargs="*", default=[], help="declared two-way data sets (HANS is known)")
     args = parser.parse_args()
 
     from nlirobust.evaluate import evaluate_model
@@ -35,6 +36,7 @@ def main() -> None:
         threads=args.threads,
         bf16=args.bf16,
         tokenization_cache=args.tokenization_cache,
+        two_way_sets=tuple(args.two_way_sets),
     )
     for name, m in metrics.items():
         print(f"{name}: accuracy {m['accuracy']:.4f} loss {m['loss']:.4f} ({m['examples']} pairs)")

@@ -28,10 +28,7 @@ def test_the_schemas_enums_are_the_names_lists():
     assert enum("adversarial", "attacks") == list(names.ATTACKS)
     assert enum("adversarial", "retrain_attacks") == list(names.ATTACKS)
     assert enum("adversarial", "retrain_from") == list(names.RETRAIN_FROM)
-    assert enum("evaluation", "sets") == list(names.EVALUATION_SETS)
-    assert enum("evaluation", "challenge_sets") == list(names.CHALLENGE_SETS)
     assert enum("analysis", "models") == list(names.MODEL_KINDS)
-    assert enum("analysis", "sets") == list(names.ANALYSIS_SETS)
     assert enum("analysis", "llm", "backend") == list(names.LLM_BACKENDS)
     assert enum("training", "mistake_record") == list(names.MISTAKE_RECORDS)
     assert enum("training", "report_to") == list(names.TRACKERS)
@@ -44,6 +41,25 @@ def test_the_schemas_enums_are_the_names_lists():
     for evaluation_set in names.EVALUATION_SETS:
         dataset, split = evaluation_set.split("/")
         assert split in names.SPLITS[dataset], evaluation_set
+    # set names are open (a declared set adds its own): the schema checks their shape, config_checks the list
+    for key in (("evaluation", "sets"), ("evaluation", "challenge_sets"), ("analysis", "sets")):
+        node = SCHEMA[key[0]]["properties"][key[1]]["items"]
+        assert node == {"$ref": "#/definitions/set_name"}, key
+    assert set(names.CHALLENGE_SETS) <= set(names.EVALUATION_SETS) and set(names.ANALYSIS_SETS) <= set(
+        names.EVALUATION_SETS
+    )
+
+
+def test_sets_outside_the_names_lists_are_refused_unless_declared():
+    from nlirobust.config_checks import set_names_problem
+
+    config = yaml.safe_load((REPO / "config/config.yaml").read_text())
+    assert set_names_problem(config) is None
+    config["evaluation"]["challenge_sets"] = list(names.CHALLENGE_SETS) + ["snli/train"]
+    assert set_names_problem(config).startswith("config: evaluation.challenge_sets[2]: 'snli/train' is not a known")
+    config["evaluation"]["challenge_sets"] = list(names.CHALLENGE_SETS)
+    config["analysis"]["sets"] = list(names.ANALYSIS_SETS) + ["hans/test"]
+    assert "the error analysis reads three-way sets" in set_names_problem(config)
 
 
 def test_wildcard_patterns_match_exactly_the_names():
@@ -66,7 +82,6 @@ def test_command_line_choices_are_the_names_lists():
     assert choices("select_examples.py", "--rule") == list(names.SELECTIONS)
     assert choices("attack_baseline.py", "--method") == list(names.ATTACKS)
     assert choices("data_overlap.py", "--leakage") == list(names.LEAKAGE_ACTIONS)
-    assert choices("prepare_data.py", "--dataset") == list(names.SPLITS)
     assert choices("prepare_data.py", "--conflicting-duplicates") == list(names.CONFLICT_ACTIONS)
 
 

@@ -99,3 +99,32 @@ def test_generated_hypotheses_cover_every_label():
         p = random_scene(rng, SNLI_RATES)
         counts[entailment_label(p, hypothesis_for(rng, p, target=rng.randrange(3)))] += 1
     assert min(counts) > 150
+
+
+def test_the_hans_shaped_set_speaks_the_embedded_vocabulary_and_meets_each_heuristic(tmp_path):
+    """Every word of the HANS-shaped pairs occurs in the embedded SNLI/MNLI training text; each hypothesis meets
+    its heuristic's definition (McCoy et al.: every word in the premise; a contiguous subsequence; a constituent,
+    here a clause the premise contains whole); half of each heuristic's pairs are entailed."""
+    import csv
+
+    paths = write_embedded_data(tmp_path, seed=3, sizes=replace(SMALL, hans=300))
+    vocabulary = set()
+    for name in ("snli/train.jsonl", "mnli/train.jsonl"):
+        for line in paths[name].read_text().splitlines():
+            row = json.loads(line)
+            vocabulary |= set(f"{row['premise']} {row['hypothesis']}".lower().split())
+    with open(paths["hans/heuristics_evaluation_set.txt"], newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
+    assert len(rows) == 300
+    words = {w for row in rows for w in f"{row['sentence1']} {row['sentence2']}".lower().split()}
+    assert words - vocabulary == set()
+    for row in rows:
+        premise, hypothesis = row["sentence1"].lower().split(), row["sentence2"].lower().split()
+        assert set(hypothesis) <= set(premise), row  # all three heuristics imply full lexical overlap
+        contiguous = any(premise[i : i + len(hypothesis)] == hypothesis for i in range(len(premise)))
+        if row["heuristic"] in ("subsequence", "constituent"):
+            assert contiguous, row
+    labels = {(h, g) for h, g in ((r["heuristic"], r["gold_label"]) for r in rows)}
+    assert labels == {
+        (h, g) for h in ("lexical_overlap", "subsequence", "constituent") for g in ("entailment", "non-entailment")
+    }

@@ -6,9 +6,10 @@ from collections import Counter
 
 import pandas as pd
 import pytest
-from workflow_helpers import planned_jobs, run_snakemake, write_config
+import yaml
+from workflow_helpers import ANLI_LIKE_DECLARATION, REPO, planned_jobs, run_snakemake, write_config
 
-from nlirobust.embedded.data import breaking_nli_rows
+from nlirobust.embedded.data import MNLI_RATES, SNLI_FRAMES, breaking_nli_rows, nli_rows
 from nlirobust.mistakes import combination_counts
 from nlirobust.predict import PREDICTION_COLUMNS
 
@@ -34,16 +35,40 @@ def write_breaking_nli_file(path):
     return rows
 
 
+def write_declared_file(path):
+    """A set no code names, in ANLI's shape: uid, premise, hypothesis, label as a letter, a `reason` field; a few
+    rows labelled "-" (dropped as declared)."""
+    rng = random.Random(23)
+    rows = []
+    for i, row in enumerate(nli_rows(rng, 120, SNLI_FRAMES, MNLI_RATES)):
+        label = "-" if i % 40 == 7 else "enc"[row["label"]] if row["label"] >= 0 else "-"
+        rows.append(
+            {"uid": f"u{i:03d}", "premise": row["premise"], "hypothesis": row["hypothesis"], "label": label,
+             "reason": ("swap", "add", "keep")[i % 3]}
+        )  # fmt: skip
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    return rows
+
+
 @pytest.fixture(scope="module")
 def demo_run(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("demo")
     rows = write_breaking_nli_file(workdir / "breaking_dataset.jsonl")
+    write_declared_file(workdir / "letters.jsonl")
+    demo = yaml.safe_load((REPO / "config/demo.yaml").read_text())
     config = write_config(
         workdir / "small.yaml",
         base="config/demo.yaml",
         recipes=RECIPES,
         learning_rates=[1.5e-3],  # this smaller run's own rate (its paths below say lr0.0015)
-        data={"breaking_nli": {"path": str(workdir / "breaking_dataset.jsonl")}},
+        data={
+            "breaking_nli": {"path": str(workdir / "breaking_dataset.jsonl")},
+            "letters": ANLI_LIKE_DECLARATION | {"path": str(workdir / "letters.jsonl")},
+        },
+        evaluation={
+            "sets": demo["evaluation"]["sets"] + ["letters/test"],
+            "challenge_sets": demo["evaluation"]["challenge_sets"] + ["letters/test"],
+        },
         embedded={
             "seed": 0,
             "sizes": SIZES,
@@ -460,3 +485,73 @@ def test_hans_is_scored_two_way_by_every_initial_model(demo_run):
         assert labels.drop("Total").to_dict() == wrong.groupby(names).sum().to_dict()
     table7 = pd.read_csv(workdir / "results/tables/mistakes/hans/table7_accuracy.csv")
     assert set(table7["recipe"]) == set(RECIPES)
+
+
+def test_the_report_is_its_manifest_and_one_entry_adds_a_table(demo_run, tmp_path, monkeypatch):
+    """The report job's one manifest renders results/report.md exactly; one more entry (a table and its caption)
+    shows that table under its caption in its section, and changes nothing else."""
+    import shlex
+    import shutil
+
+    from workflow_helpers import REPO
+
+    from nlirobust.report import write_report
+
+    workdir, config, _ = demo_run
+    plan = run_snakemake("-n", "-p", "--configfile", str(config), "--forcerun", "report", workdir=workdir).stdout
+    command = shlex.split(next(line for line in plan.splitlines() if "scripts/report.py" in line))
+    manifest = json.loads(command[command.index("--manifest") + 1])
+    run_config = json.loads(command[command.index("--config") + 1])
+    sections = [entry["section"] for entry in manifest]
+    assert sections.count("mistakes") == 3 and "challenge" in sections and "maps" in sections
+    monkeypatch.chdir(workdir)  # the manifest's paths are the workflow's, relative to its directory
+    again = workdir / "results" / "report_again.md"  # beside report.md: its figure links are the same
+    write_report(again, manifest, run_config, REPO / "rules" / "captions")
+    assert again.read_text() == (workdir / "results/report.md").read_text()
+
+    captions = tmp_path / "captions"
+    shutil.copytree(REPO / "rules" / "captions", captions)
+    (captions / "table8_new.rst").write_text("Table 8: a table added with one manifest entry.\n")
+    table = tmp_path / "table8_new.md"
+    table.write_text("| cell |\n|---|\n| 42 |\n")
+    last_mistakes = max(i for i, entry in enumerate(manifest) if entry["section"] == "mistakes")
+    manifest.insert(last_mistakes + 1, {"section": "mistakes", "path": str(table), "caption": "table8_new"})
+    write_report(again, manifest, run_config, captions)
+    added = "### Table 8: a table added with one manifest entry.\n\n| cell |\n|---|\n| 42 |\n\n"
+    report = (workdir / "results/report.md").read_text()
+    in_distribution = report.index("### " + (REPO / "rules/captions/in_distribution.rst").read_text().strip())
+    next_section = report.index("\n### Challenge set", in_distribution) + 1
+    assert again.read_text() == report[:next_section] + added + report[next_section:]
+    again.unlink()
+
+
+def test_a_declared_set_is_prepared_scored_and_tabled_by_category_and_label(demo_run):
+    """The set no code names: prepared with the declared counts, scored by every initial model, and its Table 8
+    (accuracy by category x gold label) recounted from the prediction files, in the CSV and in the Markdown."""
+    workdir, _, _ = demo_run
+    rows = [json.loads(line) for line in (workdir / "letters.jsonl").read_text().splitlines()]
+    counts = json.loads((workdir / "results/data/letters/counts.json").read_text())["test"]
+    kept = [row for row in rows if row["label"] != "-"]
+    assert counts["pairs"] == len(kept) and counts["dropped_no_gold_label"] == len(rows) - len(kept)
+    assert counts["labels"] == {str(k): v for k, v in sorted(Counter("enc".index(r["label"]) for r in kept).items())}
+    table = pd.read_csv(workdir / "results/tables/mistakes/letters/table8_category_label.csv")
+    markdown = (workdir / "results/tables/mistakes/letters/table8_category_label.md").read_text()
+    reason = {row["uid"]: row["reason"] for row in kept}
+    for recipe in RECIPES:
+        predictions = pd.read_parquet(workdir / f"results/predictions/{recipe}/seed1/lr0.0015/letters/test.parquet")
+        assert len(predictions) == len(kept)
+        predictions["reason"] = predictions["id"].map(reason)
+        predictions["label"] = predictions["gold"].map(dict(enumerate(["entailment", "neutral", "contradiction"])))
+        for (category, label), part in predictions.groupby(["reason", "label"]):
+            accuracy = (part["gold"] == part["pred"]).mean()
+            cell = table[(table["recipe"] == recipe) & (table["category"] == category) & (table["label"] == label)]
+            assert cell["examples"].item() == len(part) and cell["accuracy"].item() == pytest.approx(accuracy)
+            # the Markdown row of this cell (one seed: the accuracy alone), under the recipe's column
+            line = next(
+                line for line in markdown.splitlines() if line.startswith(f"| {category} ") and f"| {label} " in line
+            )
+            header = next(line for line in markdown.splitlines() if line.startswith("| Category"))
+            column = [c.strip() for c in header.strip("|").split("|")].index(recipe)
+            assert line.strip("|").split("|")[column].strip() == f"{100 * accuracy:.1f}"
+    report = (workdir / "results/report.md").read_text()
+    assert "### Challenge set: letters" in report and "Table 8: accuracy" in report

@@ -12,6 +12,18 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
+# A declared evaluation set in ANLI's shape (uid, letter labels, a reason field; "-" rows dropped): data.<name>
+ANLI_LIKE_DECLARATION = {
+    "format": "jsonl",
+    "fields": {
+        "premise": "premise",
+        "hypothesis": "hypothesis",
+        "label": "label",
+        "id": "uid",
+        "categories": ["reason"],
+    },
+    "labels": {"entailment": ["e"], "neutral": ["n"], "contradiction": ["c"], "drop": ["-"]},
+}
 
 
 def run_snakemake(

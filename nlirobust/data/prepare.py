@@ -203,18 +203,27 @@ def prepare_dataset(
     splits: list[str] | None = None,
     shares: dict | None = None,
     conflicts: str = "keep",
+    declaration: dict | None = None,
 ) -> dict[str, dict]:
     """Write results/data/{dataset}/{split}.parquet for every split; return per-split counts.
 
     `splits` defaults to all of the data set's splits; `shares` cuts one file into them (data.{dataset}.split);
-    `conflicts` is what happens to a pair that appears with two labels in one split (keep, drop, fail).
+    `conflicts` is what happens to a pair that appears with two labels in one split (keep, drop, fail);
+    `declaration`: `data.<name>` of a set declared in the config (nlirobust/data/declared.py), its one split.
     Every split is read and checked before the first file is written, so bad input leaves nothing behind.
     """
-    from nlirobust.data.io import write_parquet
-
-    splits = list(splits or SPLITS[dataset])
     if conflicts not in CONFLICTS:
         raise DataFormatError(f"data.conflicting_duplicates: {conflicts!r} is not one of {', '.join(CONFLICTS)}")
+    if declaration is not None:
+        from nlirobust.data import declared
+
+        spec = declared.declaration(dataset, declaration)
+        try:
+            frames = {spec.split: declared.load_declared(raw, spec)}
+        except declared.DeclarationError as err:
+            raise DataFormatError(str(err)) from None
+        return write_prepared(dataset, frames, out_dir, conflicts)
+    splits = list(splits or SPLITS[dataset])
     if shares:
         if not Path(raw).is_file():
             raise DataFormatError(f"{raw}: data.{dataset}.split cuts one file, but this is a folder")
@@ -222,6 +231,13 @@ def prepare_dataset(
     else:
         warn_of_split_folders(dataset, raw, splits)
         frames = {split: load_split(dataset, split, raw) for split in splits}
+    return write_prepared(dataset, frames, out_dir, conflicts)
+
+
+def write_prepared(dataset: str, frames: dict, out_dir: str | Path, conflicts: str) -> dict[str, dict]:
+    """Apply the conflicting-duplicates rule to every split, then write each and return the per-split counts."""
+    from nlirobust.data.io import write_parquet
+
     frames = {split: apply_conflicts(frame, f"{dataset}/{split}", conflicts) for split, frame in frames.items()}
     counts = {}
     for split, frame in frames.items():

@@ -496,20 +496,40 @@ def chaosnli_rows(rng: random.Random, n: int, frames: dict[str, tuple[str, str]]
     return rows
 
 
-# A HANS-shaped set (the real file: heuristics_evaluation_set.txt): for each syntactic heuristic, subcases where it
-# leads to a wrong answer (non-entailed) and where it happens to be right (entailed). Our own words and templates.
-HANS_ACTORS = ["doctor", "artist", "student", "lawyer", "manager", "tourist", "author", "banker", "senator", "actor"]
-HANS_TRANSITIVE = ["saw", "helped", "called", "thanked", "followed", "admired", "paid", "recognized"]
-HANS_INTRANSITIVE = ["slept", "ran", "waited", "laughed", "left", "arrived", "danced", "shouted"]
-HANS_ADJECTIVES = ["quiet", "famous", "young", "busy", "clever", "nervous"]
+# A HANS-shaped set (the real file: heuristics_evaluation_set.txt) in the embedded vocabulary: every word occurs in
+# the embedded SNLI/MNLI pairs (their people, adjectives, activities and rooms; MNLI's telephone and travel frames),
+# so the tiny tokenizer sees words, not letters. For each heuristic of McCoy et al. (2019) one subcase where trusting
+# it is wrong (non-entailed) and one where it is right (entailed); the label is true by construction of the two
+# sentences, and the hypothesis meets the heuristic's definition (tests/test_synthetic.py checks both). A model
+# that leans on overlap scores high on the entailed half and low on the other.
 HANS_SUBCASES: dict[str, tuple[str, str, str, str]] = {
     # subcase: (heuristic, gold_label, premise template, hypothesis template)
-    "ln_subject_object_swap": ("lexical_overlap", "non-entailment", "The {a} {t} the {b} .", "The {b} {t} the {a} ."),
-    "le_conjunction": ("lexical_overlap", "entailment", "The {a} and the {b} {t} the {c} .", "The {b} {t} the {c} ."),
-    "sn_PP_on_subject": ("subsequence", "non-entailment", "The {a} by the {b} {t} the {c} .", "The {b} {t} the {c} ."),
-    "se_adjective": ("subsequence", "entailment", "The {j} {a} {t} the {b} .", "The {a} {t} the {b} ."),
-    "cn_embedded_under_if": ("constituent", "non-entailment", "If the {a} {i} , the {b} {k} .", "The {a} {i} ."),
-    "ce_after_since_clause": ("constituent", "entailment", "Since the {a} {i} , the {b} {k} .", "The {b} {k} ."),
+    "ln_adjective_swap": (
+        "lexical_overlap",
+        "non-entailment",
+        "The {j} {a} is {v} with the {k} {b} .",
+        "The {k} {a} is {v} with the {j} {b} .",
+    ),
+    "le_symmetric_with": (
+        "lexical_overlap",
+        "entailment",
+        "The {a} is {v} with the {b} .",
+        "The {b} is {v} with the {a} .",
+    ),
+    "sn_PP_on_subject": ("subsequence", "non-entailment", "The {a} with the {b} is {v} .", "the {b} is {v} ."),
+    "se_PP_on_verb": ("subsequence", "entailment", "The {a} is {v} in the {r} .", "The {a} is {v}"),
+    "cn_embedded_under_think": (
+        "constituent",
+        "non-entailment",
+        "yeah i think the {a} is {v} you know",
+        "the {a} is {v}",
+    ),
+    "ce_embedded_under_see": (
+        "constituent",
+        "entailment",
+        "Visitors often see that the {a} is {v} .",
+        "the {a} is {v} .",
+    ),
 }
 HANS_HEADER = (
     "gold_label", "sentence1_binary_parse", "sentence2_binary_parse", "sentence1_parse", "sentence2_parse",
@@ -529,9 +549,10 @@ def hans_rows(rng: random.Random, n: int) -> list[dict]:
     for i in range(n):
         subcase = subcases[i % len(subcases)]
         heuristic, gold, premise, hypothesis = HANS_SUBCASES[subcase]
-        a, b, c = rng.sample(HANS_ACTORS, 3)
-        i1, i2 = rng.sample(HANS_INTRANSITIVE, 2)
-        slots = dict(a=a, b=b, c=c, t=rng.choice(HANS_TRANSITIVE), i=i1, k=i2, j=rng.choice(HANS_ADJECTIVES))
+        a, b = rng.sample(list(NOUNS), 2)
+        j = rng.choice(TRAIN_ADJECTIVES)  # k differs in meaning (no synonym: "the big girl" is "the large girl")
+        k = rng.choice([other for other in TRAIN_ADJECTIVES if ADJ_DIMENSION[other] != ADJ_DIMENSION[j]])
+        slots = dict(a=a, b=b, j=j, k=k, v=rng.choice(PLAIN_VERBS), r=rng.choice(ROOMS))
         sentence1, sentence2 = premise.format(**slots), hypothesis.format(**slots)
         (binary1, parse1), (binary2, parse2) = parses(sentence1), parses(sentence2)
         rows.append(
