@@ -12,6 +12,8 @@ What happens to overlapping training pairs is the `leakage` setting:
 
 from __future__ import annotations
 
+import json
+import logging
 import re
 import unicodedata
 from pathlib import Path
@@ -21,6 +23,7 @@ import pandas as pd
 from nlirobust.data.schema import DataFormatError
 
 LEAKAGE_ACTIONS: tuple[str, ...] = ("exclude", "fail", "report")
+log = logging.getLogger(__name__)
 _SPACES = re.compile(r"\s+")
 
 
@@ -51,17 +54,48 @@ def overlap_mask(train: pd.DataFrame, scored: dict[str, pd.DataFrame]) -> tuple[
     return mask, per_set
 
 
+def leakage_list(source: pd.DataFrame, scored: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The pairs of a training source that also sit in scored sets: one row a pair key, `sets` the scored sets
+    (comma-separated, sorted). What a training job on that source drops (exclude) or marks (report); it changes only
+    when a scored set that shares pairs with the source comes or goes."""
+    keys = pair_keys(source)
+    sets: dict[str, list[str]] = {}
+    for name in sorted(scored):
+        for key in sorted(set(keys[keys.isin(set(pair_keys(scored[name])))])):
+            sets.setdefault(key, []).append(name)
+    return pd.DataFrame({"key": sorted(sets), "sets": [",".join(sets[key]) for key in sorted(sets)]})
+
+
+def apply_leakage_list(train: pd.DataFrame, listing: pd.DataFrame, action: str, what: str) -> tuple[pd.DataFrame, dict]:
+    """apply_leakage with the source's leakage list (data_overlap) in place of the scored sets themselves."""
+    keys = pair_keys(train)
+    mask = keys.isin(set(listing["key"]))
+    per_set: dict[str, int] = {}
+    sets_of = dict(zip(listing["key"], listing["sets"], strict=True))
+    for key in keys[mask]:
+        for name in sets_of[key].split(","):
+            per_set[name] = per_set.get(name, 0) + 1
+    return leakage_facts(train, mask, dict(sorted(per_set.items())), action, what)
+
+
 def apply_leakage(
     train: pd.DataFrame, scored: dict[str, pd.DataFrame], action: str, what: str
 ) -> tuple[pd.DataFrame, dict]:
-    """The training pairs to use under `action`, and the facts a run records (`overlap` in run.json).
+    """The training pairs to use under `action`, and the facts a run records (`overlap` in run.json)."""
+    mask, per_set = overlap_mask(train, scored)
+    return leakage_facts(train, mask, per_set, action, what)
+
+
+def leakage_facts(
+    train: pd.DataFrame, mask: pd.Series, per_set: dict[str, int], action: str, what: str
+) -> tuple[pd.DataFrame, dict]:
+    """The training pairs left under `action` given which overlap (`mask`) and how many per scored set.
 
     `what` names the training side in messages. Raises DataFormatError under `fail` when any pair overlaps, and
     under `exclude` when nothing would be left.
     """
     if action not in LEAKAGE_ACTIONS:
         raise ValueError(f"leakage: '{action}' is not one of {', '.join(LEAKAGE_ACTIONS)}")
-    mask, per_set = overlap_mask(train, scored)
     overlapping = int(mask.sum())
     facts = {"action": action, "train_pairs": len(train), "overlapping": overlapping, "by_set": per_set}
     named = ", ".join(f"{name} ({n})" for name, n in per_set.items() if n) or "none"
@@ -103,3 +137,38 @@ def overlap_table(train_sets: dict[str, str | Path], scored_sets: dict[str, str 
                 }
             )
     return pd.DataFrame(rows)
+
+
+def write_leakage_lists(
+    train_sets: dict[str, str | Path], scored_sets: dict[str, str | Path], action: str, lists: list[str | Path]
+) -> pd.DataFrame:
+    """The overlap table (every training source x scored set), and per training source its leakage list
+    (results/data/leakage/<source>.parquet), which the training jobs on that source read instead of every scored
+    set: adding a set that shares no pair with a source leaves its list, and the runs trained on it, as they are."""
+    from nlirobust.data.io import atomic_path
+
+    table = overlap_table(train_sets, scored_sets, action)
+    scored = {name: pd.read_parquet(path, columns=["premise", "hypothesis"]) for name, path in scored_sets.items()}
+    for (name, path), out in zip(train_sets.items(), lists, strict=True):
+        source = pd.read_parquet(path, columns=["premise", "hypothesis"])
+        listing = leakage_list(source, scored)
+        log.info("%s: %d pair(s) shared with scored sets -> %s", name, len(listing), out)
+        # JSON lines, sorted: the same pairs give the same bytes whatever the library versions (its digest is part
+        # of every run's fingerprint and is compared while planning)
+        lines = [json.dumps([key, sets], ensure_ascii=False) + "\n" for key, sets in listing.itertuples(index=False)]
+        if Path(out).exists() and Path(out).read_text(encoding="utf-8") != "".join(lines):
+            log.warning(
+                "%s: the pairs scored sets share with it changed (%d now): the runs trained on it train again on the "
+                "workflow's next run (see `snakemake -n`)",
+                name,
+                len(listing),
+            )
+        with atomic_path(out) as tmp:
+            tmp.write_text("".join(lines), encoding="utf-8")
+    return table
+
+
+def read_leakage_list(path: str | Path) -> pd.DataFrame:
+    """A leakage list written by write_leakage_lists: columns key, sets."""
+    rows = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line]
+    return pd.DataFrame(rows, columns=["key", "sets"])

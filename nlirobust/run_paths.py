@@ -151,3 +151,8 @@ def evalset_of(path: str | Path) -> str:
     for suffix in ("/errors.csv", "/projection.parquet", ".parquet", ".json"):
         rest = rest.removesuffix(suffix)
     return rest
+
+
+def leakage_file(source: str) -> str:
+    """results/data/leakage/snli/train.jsonl: the pairs scored sets share with a training source (data_overlap)."""
+    return f"results/data/leakage/{source}.jsonl"

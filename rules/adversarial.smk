@@ -90,7 +90,7 @@ rule retrain_adversarial:
         train=f"{ATTACK_DIR}/retrain_data.parquet",
         # SNLI validation without the originals of the masked pairs it trains on
         validation=f"{ATTACK_DIR}/retrain_validation.parquet",
-        scored=scored_sets(),
+        leakage=lambda wc: leakage_input("snli/train", f"{model_dir(RETRAINED_MODEL.format(**wc))}/run.json"),
     output:
         model=directory(f"{model_dir(RETRAINED_MODEL)}/model"),
         train_log=f"{model_dir(RETRAINED_MODEL)}/train_log.csv",

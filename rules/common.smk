@@ -1,6 +1,7 @@
-# Helpers shared by several rules files: config validation, recipe -> stage chain, data and model locations, the
-# run enumeration and the flags of the training and prediction commands. Paths come from nlirobust/run_paths.py,
-# derived config from nlirobust/workflow_config.py; helpers of one study live in that study's rules file.
+# Helpers shared by several rules files: the config check, recipe -> stage chain, prepared files, the run
+# enumeration, leakage lists and the flags of the training and prediction commands. Paths come from
+# nlirobust/run_paths.py, derived config from nlirobust/workflow_config.py; helpers of one rules file live in
+# rules/helpers/<that file>.smk (data sources and model locations: helpers/data.smk).
 # Nothing heavy is imported here: parsing the workflow must stay fast (no torch, no transformers).
 
 import json
@@ -11,6 +12,7 @@ import sys
 from pathlib import Path
 
 from nlirobust.config_checks import check
+from nlirobust.provenance import file_digest
 from nlirobust.names import (
     ADVERSARIAL_TABLES,
     AMBIGUITY_SELECTIONS,
@@ -40,6 +42,7 @@ from nlirobust.run_paths import (
     attack_dir,
     checkpoint_dir,
     final_id,
+    leakage_file,
     llm_file,
     model_dir,
     parse_run,
@@ -140,62 +143,11 @@ def parent_recipe(recipe):
     return "_".join(parts[:-1]) if len(parts) > 1 else None
 
 
-# ---- data sources ---------------------------------------------------------------------------------------------
-def data_source(dataset):
-    """('hub'|'url'|'path'|'embedded', value) for a data set, as configured."""
-    spec = config["data"][dataset]
-    for kind in ("embedded", "hub", "url", "path"):
-        if spec.get(kind):
-            return kind, spec[kind]
-    raise ValueError(f"config: data.{dataset}: give one of embedded, hub, url, path")
-
-
-def raw_data(dataset):
-    """What `prepare_data` reads for a data set: a generated folder, a hub snapshot, a download or a path."""
-    kind, value = data_source(dataset)
-    if kind == "embedded":
-        return f"resources/embedded/{dataset}"
-    if kind == "hub":
-        return f"resources/hub/{dataset}"
-    if kind == "url":
-        return f"resources/downloads/{dataset}"
-    return value
-
-
 def prepared(dataset, split):
     return f"results/data/{dataset}/{split}.parquet"
 
 
-def prepared_splits(dataset):
-    """The splits prepare_{dataset} writes: all of them but optional ones no evaluation set names."""
-    return [
-        split
-        for split in dataset_splits(config, dataset)
-        if split not in OPTIONAL_SPLITS.get(dataset, ()) or f"{dataset}/{split}" in EVAL_SETS
-    ]
-
-
-# ---- models ---------------------------------------------------------------------------------------------------
-def model_location(name, embedded_dir):
-    """Where a configured model lives: the embedded build, an existing directory, or a hub download (the name was
-    checked while planning: nlirobust.config_checks.workflow_problem)."""
-    name = str(name)
-    if name == "embedded":
-        return embedded_dir
-    if Path(name).exists():
-        return name
-    return f"resources/models/hub/{hub_slug(name)}"
-
-
-def hub_slug(model_id):
-    return re.sub(r"[^A-Za-z0-9._-]", "--", model_id)
-
-
-def pretrained_model():
-    """Directory of the model every first stage starts from."""
-    return model_location(config["model"]["name_or_path"], "resources/models/embedded")
-
-
+# ---- runs -----------------------------------------------------------------------------------------------------
 def run_dir(recipe="{recipe}", seed="{seed}", lr="{lr}"):
     """results/models/{recipe}/seed{seed}/lr{lr} (wildcards by default)."""
     return model_dir(run_id(recipe, seed, lr))
@@ -220,6 +172,21 @@ def stage_validation_data(wildcards):
 def scored_sets():
     """Prepared files of every evaluation set: what training pairs are checked against (`leakage`)."""
     return [prepared(*evalset.split("/")) for evalset in EVAL_SETS]
+
+
+def leakage_input(source, run_json):
+    """A training job's leakage list (the pairs scored sets share with its `source`, written by data_overlap).
+
+    Ancient: data_overlap runs again whenever a scored set is added, and a list that did not change must not
+    retrain anything. A list whose content differs from the one the finished run trained with (its run.json
+    `leakage_list_digest`) is given plainly: newer than the run's outputs, it retrains exactly that run.
+    """
+    path = leakage_file(source)
+    if Path(run_json).exists() and Path(path).exists():
+        recorded = json.loads(Path(run_json).read_text()).get("leakage_list_digest")
+        if recorded is not None and recorded != file_digest(path):
+            return path
+    return ancient(path)
 
 
 def evaluation_set_flags(model):
@@ -268,7 +235,7 @@ def train_command(learning_rate="--learning_rate {wildcards.lr}", extra=""):
     log names, so the three differ only in what they pass here."""
     return (
         "python {params.script:q} --model_in {input.model:q} --train_file {input.train:q} "
-        "--validation_file {input.validation:q} --scored_files {input.scored:q} "
+        "--validation_file {input.validation:q} --leakage_list {input.leakage:q} "
         "--output_dir {params.out_dir:q} --checkpoint_dir {params.checkpoints:q} --seed {wildcards.seed} "
         f"{learning_rate} --threads {{threads}} {{params.flags}} {{params.speed}} {extra}"
     ).rstrip()
@@ -297,11 +264,3 @@ def all_prediction_metrics():
 
 def all_training_runs(filename):
     return [f"{model_dir(model)}/{filename}" for model in models_of(["initial"])]
-
-
-# Every hub model the workflow may download (the classifier and the LLM), by the folder name it lands in.
-HUB_MODELS = {
-    hub_slug(name): name
-    for name in [config["model"]["name_or_path"]] + ([LLM["model"]] if LLM else [])
-    if re.fullmatch(r"[A-Za-z0-9][\w.-]*/[\w.-]+", str(name)) and not Path(name).exists()
-}

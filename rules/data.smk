@@ -2,6 +2,9 @@
 # every data set into the pair schema under results/data/.
 
 
+include: "helpers/data.smk"
+
+
 rule download_hub_dataset:
     output:
         directory("resources/hub/{dataset}"),
@@ -159,6 +162,7 @@ rule data_overlap:
     output:
         csv="results/data/overlap.csv",
         md="results/data/overlap.md",
+        lists=[leakage_file(source) for source in TRAINING_SOURCES],
     log:
         "logs/data/overlap.log",
     benchmark:
@@ -174,4 +178,4 @@ rule data_overlap:
     shell:
         "python {params.script:q} --train-names {params.names} --train {input.train:q} "
         "--scored-names {params.scored_names} --scored {input.scored:q} --leakage {params.leakage} "
-        "{params.adversarial} --csv {output.csv:q} --md {output.md:q} > {log:q} 2>&1"
+        "{params.adversarial} --leakage-lists {output.lists:q} --csv {output.csv:q} --md {output.md:q} > {log:q} 2>&1"

@@ -90,7 +90,7 @@ rule final_tune:
         train=f"{mistakes_dir()}/selection/{{selection}}.parquet",
         validation=stage_validation_data,
         initial_log=f"{run_dir()}/train_log.csv",
-        scored=scored_sets(),
+        leakage=lambda wc: leakage_input(selection_source(wc), f"{model_dir(FINAL_MODEL.format(**wc))}/run.json"),
     output:
         model=directory(f"{model_dir(FINAL_MODEL)}/model"),
         train_log=f"{model_dir(FINAL_MODEL)}/train_log.csv",

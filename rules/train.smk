@@ -7,7 +7,7 @@ rule train_stage:
         model=stage_input_model,
         train=stage_train_data,
         validation=stage_validation_data,
-        scored=scored_sets(),
+        leakage=lambda wc: leakage_input(f"{stages(wc.recipe)[-1]}/train", f"{run_dir(**wc)}/run.json"),
         # ordering only (under leakage: fail this job stops the workflow first); a rewritten table retrains nothing
         overlap=ancient("results/data/overlap.csv"),
     output:

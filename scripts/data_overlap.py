@@ -18,19 +18,23 @@ def main() -> None:
     parser.add_argument(
         "--adversarial-retraining", action="store_true", help="the adversarial study retrains on SNLI validation pairs"
     )
+    parser.add_argument(
+        "--leakage-lists", nargs="+", required=True, help="per training source, in --train order: its shared pairs"
+    )
     parser.add_argument("--csv", required=True)
     parser.add_argument("--md", required=True)
     args = parser.parse_args()
 
     from nlirobust.data.io import atomic_path
     from nlirobust.data.schema import DataFormatError
-    from nlirobust.overlap import overlap_table
+    from nlirobust.overlap import write_leakage_lists
     from nlirobust.tables import to_markdown
 
-    table = overlap_table(
+    table = write_leakage_lists(
         dict(zip(args.train_names, args.train, strict=True)),
         dict(zip(args.scored_names, args.scored, strict=True)),
         args.leakage,
+        args.leakage_lists,
     )
     leaks = table[table["overlapping"] > 0]
     if args.leakage == "fail" and (not leaks.empty or args.adversarial_retraining):

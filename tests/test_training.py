@@ -197,12 +197,18 @@ def test_training_pairs_that_sit_in_a_scored_set_follow_the_leakage_setting(tiny
     import json
 
     from nlirobust.data.schema import DataFormatError
+    from nlirobust.overlap import write_leakage_lists
+    from nlirobust.provenance import file_digest
 
     train = pd.read_parquet(small_data["snli_train"]).iloc[:300]
     scored = train.iloc[:40].assign(id=lambda f: "t" + f["id"], premise=lambda f: "  " + f["premise"].str.upper())
     train.to_parquet(tmp_path / "train.parquet")
     scored.to_parquet(tmp_path / "scored.parquet")
-    common = dict(train_file=str(tmp_path / "train.parquet"), scored_files=[str(tmp_path / "scored.parquet")])
+    # the leakage list data_overlap writes for this training source (the scored set's pairs it shares)
+    write_leakage_lists(
+        {"train": tmp_path / "train.parquet"}, {"x/scored": tmp_path / "scored.parquet"}, "exclude", [tmp_path / "l"]
+    )
+    common = dict(train_file=str(tmp_path / "train.parquet"), leakage_list=str(tmp_path / "l"))
     common |= dict(epochs=1, record_train_predictions=False)
 
     with pytest.raises(DataFormatError, match="40 of 300 training pairs also sit in sets"):
@@ -213,7 +219,8 @@ def test_training_pairs_that_sit_in_a_scored_set_follow_the_leakage_setting(tiny
     written = json.loads((tmp_path / "exclude/run/run.json").read_text())
     assert facts["train_examples"] == 260
     assert written["overlap"]["dropped"] == 40
-    assert written["overlap"]["by_set"] == {f"{tmp_path.name}/scored": 40}
+    assert written["overlap"]["by_set"] == {"x/scored": 40}
+    assert written["leakage_list_digest"] == file_digest(tmp_path / "l")
 
     facts = train_stage(stage_args(tiny_model, small_data, tmp_path / "report", leakage="report", **common))
     assert facts["train_examples"] == 300
@@ -228,9 +235,7 @@ def run_cli(args: StageArguments) -> None:
 
     from workflow_helpers import REPO
 
-    flags = [f"--{k}={v}" for k, v in asdict(args).items() if v is not None and not isinstance(v, list)]
-    if args.scored_files:
-        flags += ["--scored_files", *args.scored_files]
+    flags = [f"--{k}={v}" for k, v in asdict(args).items() if v is not None]
     result = subprocess.run(
         [sys.executable, str(REPO / "scripts/train_stage.py"), *flags], capture_output=True, text=True
     )

@@ -2,6 +2,7 @@
 
 import json
 import random
+import re
 from collections import Counter
 
 import pandas as pd
@@ -555,3 +556,55 @@ def test_a_declared_set_is_prepared_scored_and_tabled_by_category_and_label(demo
             assert line.strip("|").split("|")[column].strip() == f"{100 * accuracy:.1f}"
     report = (workdir / "results/report.md").read_text()
     assert "### Challenge set: letters" in report and "Table 8: accuracy" in report
+
+
+def test_a_set_added_to_a_finished_grid_is_scored_without_retraining(demo_run, tmp_path):
+    """A new set that shares no pair with any training source: the plan prepares and scores it and redoes the
+    tables; no training job runs (final tunes are restored from their cache and scored). A set that shares pairs
+    with SNLI's training set under `exclude`: once data_overlap has seen it, the plan retrains exactly the runs that
+    train on SNLI (and what starts from them), each because its leakage list changed."""
+    import shutil
+
+    workdir, config, _ = demo_run
+    copy = tmp_path / "grid"
+    shutil.copytree(workdir, copy, symlinks=True)
+    settings = yaml.safe_load(config.read_text())
+    rooms = ["kitchen", "garage", "attic", "hallway"]
+    fresh = [
+        {"uid": f"new{i}", "premise": f"Nobody is in the {rooms[i % 4]} number {i} .", "hypothesis": "A person is "
+         f"in the {rooms[i % 4]} .", "label": "c", "reason": "new"}
+        for i in range(20)
+    ]  # fmt: skip
+    (copy / "fresh.jsonl").write_text("".join(json.dumps(row) + "\n" for row in fresh))
+    settings["data"]["fresh"] = ANLI_LIKE_DECLARATION | {"path": str(copy / "fresh.jsonl")}
+    settings["evaluation"]["sets"] = settings["evaluation"]["sets"] + ["fresh/test"]
+    added = copy / "added.yaml"
+    added.write_text(yaml.safe_dump(settings))
+    plan = run_snakemake("-n", "--configfile", str(added), workdir=copy).stdout
+    jobs = planned_jobs(plan)
+    assert "train_stage" not in jobs and "retrain_adversarial" not in jobs, jobs
+    assert jobs["prepare_fresh"] == 1 and jobs["data_overlap"] == 1 and "evaluate_model" in jobs
+    before = {p: p.stat().st_mtime_ns for p in (copy / "results/models").rglob("run.json")}
+    run_snakemake("--cores", "2", "--configfile", str(added), workdir=copy)
+    rewritten = [p for p, mtime in before.items() if p.stat().st_mtime_ns != mtime]
+    # only final tunes whose selection was rewritten ran again, each restored from the cache: no training at all
+    assert all("/final/" in str(p) and "reused" in json.loads(p.read_text()) for p in rewritten), rewritten
+    assert (copy / "results/predictions/snli/seed1/lr0.0015/fresh/test.parquet").exists()
+
+    shared = pd.read_parquet(copy / "results/data/snli/train.parquet").iloc[:30]
+    rows = [
+        {"uid": f"s{i}", "premise": r.premise, "hypothesis": r.hypothesis, "label": "enc"[r.label], "reason": "x"}
+        for i, r in enumerate(shared.itertuples())
+    ]
+    (copy / "fresh.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
+    run_snakemake("--cores", "2", "--configfile", str(added), "--until", "data_overlap", workdir=copy)
+    plan = run_snakemake("-n", "--configfile", str(added), workdir=copy).stdout
+    jobs = planned_jobs(plan)
+    assert jobs["train_stage"] == 2 and jobs["retrain_adversarial"] == 1, jobs
+    reasons = {
+        re.search(r"wildcards: recipe=(\w+)", block)[1]: re.search(r"reason: ([^\n]*)", block)[1]
+        for block in re.split(r"^\[[^\]\n]*\]\s*$", plan, flags=re.M)
+        if re.search(r"^\s*(?:local)?rule train_stage:", block, re.M)
+    }
+    assert "results/data/leakage/snli/train.jsonl" in reasons["snli"]  # its list changed
+    assert "leakage" not in reasons["snli_mnli"] and "results/models/snli/" in reasons["snli_mnli"]  # its start did

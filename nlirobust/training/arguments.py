@@ -63,9 +63,9 @@ class StageArguments:
     tokenization_cache: str | None = field(
         default=None, metadata={"help": "directory: tokenise each data set once per tokenizer, reuse it after"}
     )
-    scored_files: list[str] = field(
-        default_factory=list,
-        metadata={"help": "pair files the model will be scored on: training pairs also in them follow --leakage"},
+    leakage_list: str | None = field(
+        default=None,
+        metadata={"help": "the training source's pairs that scored sets share (data_overlap): they follow --leakage"},
     )
     leakage: str = field(
         default="exclude", metadata={"help": "exclude (drop overlapping training pairs), fail, or report (keep)"}
@@ -75,12 +75,13 @@ class StageArguments:
 # Arguments that name where things go or how fast they run: the result does not depend on them.
 _NOT_IN_FINGERPRINT = ("output_dir", "checkpoint_dir", "keep_checkpoints", "run_cache", *SPEED_ONLY_SETTINGS)
 # Arguments that name inputs: the fingerprint takes what is there, not the name.
-_INPUT_PATHS = ("model_in", "train_file", "validation_file", "learning_rate_from")
+_INPUT_PATHS = ("model_in", "train_file", "validation_file", "learning_rate_from", "leakage_list")
 
 
 def run_fingerprint(args: StageArguments) -> str:
     """What a checkpoint must match to be resumed: the content of every input (the starting model's weights, config
-    and tokenizer; training, validation and scored data) and every argument that changes the result.
+    and tokenizer; training and validation data; the pairs scored sets share with the training source) and every
+    argument that changes the result.
 
     Paths are replaced by digests of what they point to, so a retrained first stage or an edited model at the same
     path voids the checkpoint, and moving a folder does not.
@@ -91,5 +92,4 @@ def run_fingerprint(args: StageArguments) -> str:
     for key in _INPUT_PATHS:
         if relevant[key] is not None:
             relevant[key] = path_digest(relevant[key])
-    relevant["scored_files"] = sorted(path_digest(path) for path in args.scored_files)
     return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()

@@ -83,15 +83,13 @@ def training_pairs(args: StageArguments):
     sets share; and the overlap counts run.json records."""
     import pandas as pd
 
-    from nlirobust.overlap import apply_leakage, scored_set_name
+    from nlirobust.overlap import apply_leakage_list, read_leakage_list
 
     train_pairs = pd.read_parquet(args.train_file)
     if args.max_train_examples:
         train_pairs = train_pairs.iloc[: args.max_train_examples]
-    scored = {
-        scored_set_name(path): pd.read_parquet(path, columns=["premise", "hypothesis"]) for path in args.scored_files
-    }
-    train_pairs, overlap = apply_leakage(train_pairs, scored, args.leakage, args.train_file)
+    listing = read_leakage_list(args.leakage_list) if args.leakage_list else pd.DataFrame(columns=["key", "sets"])
+    train_pairs, overlap = apply_leakage_list(train_pairs, listing, args.leakage, args.train_file)
     if overlap["overlapping"]:
         log.warning(
             "%s: %d training pair(s) also in scored sets %s: %s",
@@ -167,7 +165,7 @@ def train_stage(args: StageArguments) -> dict:
     from nlirobust.failpoints import failpoint
     from nlirobust.modeling import load_classifier
     from nlirobust.predict import bf16_supported, precision_name
-    from nlirobust.provenance import hardware_facts
+    from nlirobust.provenance import file_digest, hardware_facts
     from nlirobust.training.checkpoints import checkpoint_lock
     from nlirobust.training.trainer import NLITrainer
 
@@ -251,6 +249,8 @@ def train_stage(args: StageArguments) -> dict:
             "learning_rate_used": args.learning_rate,
             "train_examples": len(train_pairs),
             "overlap": overlap,
+            # what planning compares with the source's list now: a changed list retrains this run (rules/common.smk)
+            "leakage_list_digest": file_digest(args.leakage_list) if args.leakage_list else None,
             "global_steps": result.global_step,
             "train_loss": result.training_loss,
             "wall_seconds": wall,  # this process only: a resumed run's earlier part ran in another job

@@ -14,13 +14,22 @@ def mistakes_dir(recipe="{recipe}", seed="{seed}", lr="{lr}"):
 FINAL_MODEL = final_id("{selection}", "{final_lr}", "{recipe}", "{seed}", "{lr}")
 
 
-def ambiguity_source(wildcards):
-    """The ChaosNLI part matching the recipe's last stage (SNLI pairs for SNLI, MNLI matched for MNLI), or for
-    snli_low_agreement with `low_agreement.source: snli_train`, SNLI's own training pairs (5 annotator labels).
+def selection_source(wildcards):
+    """The training source a selection's pairs come from (its leakage list): the recipe's last stage's training
+    set for a selection of its own examples; for an ambiguity selection the ChaosNLI part matching that stage
+    (SNLI pairs for SNLI, MNLI matched for MNLI), or with `low_agreement.source: snli_train`, SNLI's training set.
     """
+    last = stages(wildcards.recipe)[-1]
+    if wildcards.selection not in AMBIGUITY_SELECTIONS:
+        return f"{last}/train"
     if wildcards.selection == "snli_low_agreement" and low_agreement_source(config) == "snli_train":
-        return prepared("snli", "train")
-    return prepared("chaosnli", "snli" if stages(wildcards.recipe)[-1] == "snli" else "mnli_m")
+        return "snli/train"
+    return "chaosnli/snli" if last == "snli" else "chaosnli/mnli_m"
+
+
+def ambiguity_source(wildcards):
+    """The prepared file an ambiguity selection picks its pairs from (selection_source)."""
+    return prepared(*selection_source(wildcards).split("/"))
 
 
 def final_learning_rate_flags(wildcards, input):
