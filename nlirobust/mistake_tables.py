@@ -37,7 +37,7 @@ def write_mistake_tables(
 
     `metrics_*`: the initial / final models' in-distribution metrics JSON; `final_run_files`: every final tuning's
     run.json; `initial_run_files`: every initial run's (what their chains kept under leakage: report marks the
-    cells before and after tuning). Tables 1, 2 and 5-7 are per challenge set: write_challenge_tables.
+    cells before and after tuning). Tables 1, 2 and 5-9 are per challenge set: write_challenge_tables.
     """
     out = Path(out_dir)
     combinations = pd.concat(

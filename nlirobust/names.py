@@ -34,7 +34,7 @@ AMBIGUITY_SELECTIONS: tuple[str, ...] = ("chaosnli_max50", "chaosnli_max60", "sn
 STAGE_DATASETS: tuple[str, ...] = ("snli", "mnli")  # what a recipe's stages train on (snli_mnli: both in turn)
 SELECTIONS: tuple[str, ...] = MISTAKE_SELECTIONS + DYNAMICS_SELECTIONS + AMBIGUITY_SELECTIONS
 ATTACKS: tuple[str, ...] = ("gradient", "random")
-# every split a model can be scored on (evaluation.sets), and those Tables 1, 2 and 5-7 are written for
+# every built-in split a model can be scored on (evaluation.sets), and those Tables 1, 2 and 5-9 are written for
 EVALUATION_SETS: tuple[str, ...] = (
     "snli/validation",
     "snli/test",

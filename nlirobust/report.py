@@ -109,7 +109,7 @@ def tables_section(
 
 
 def challenge_sections(tables: list[dict], captions: Path) -> list[str]:
-    """Tables 1, 2 and 5-7 of each challenge set (results/tables/mistakes/<data set>/), one subsection a set."""
+    """Tables 1, 2 and 5-9 of each challenge set (results/tables/mistakes/<data set>/), one subsection a set."""
     parts = []
     by_set: dict[str, list[dict]] = {}
     for entry in tables:

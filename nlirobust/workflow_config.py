@@ -27,7 +27,7 @@ def learning_rates(config: dict) -> list[str]:
 
 
 def challenge_sets(config: dict) -> list[str]:
-    """The sets of Tables 1, 2 and 5-7 (`evaluation.challenge_sets`): Breaking NLI first (the mistakes study is
+    """The sets of Tables 1, 2 and 5-9 (`evaluation.challenge_sets`): Breaking NLI first (the mistakes study is
     built on it), then the others configured."""
     configured = config["evaluation"].get("challenge_sets") or []
     return ["breaking_nli/test"] + [s for s in configured if s != "breaking_nli/test"]

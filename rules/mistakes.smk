@@ -159,7 +159,7 @@ rule mistake_tables:
         "> {log:q} 2>&1"
 
 
-# Tables 1, 2 and 5-7 of each challenge set (evaluation.challenge_sets; Breaking NLI always).
+# Tables 1, 2 and 5-9 of each challenge set (evaluation.challenge_sets; Breaking NLI always).
 rule challenge_tables:
     input:
         before=lambda wc: all_initial_runs(f"results/predictions/{{run}}/{CHALLENGE_SETS[wc.challenge]}.parquet"),

@@ -3,7 +3,7 @@
 
 LOW_AGREEMENT = config["mistakes"].get("low_agreement", {})
 IN_DISTRIBUTION_SETS = in_distribution_sets(config)
-# Tables 1, 2 and 5-7 are written per challenge set, under results/tables/mistakes/<data set>/
+# Tables 1, 2 and 5-9 are written per challenge set, under results/tables/mistakes/<data set>/
 CHALLENGE_SETS = {evalset.split("/")[0]: evalset for evalset in challenge_sets(config)}
 
 
