@@ -225,7 +225,11 @@ def write_accuracy_by_group(
         mt.accuracy_by_long(before_files, [name], label_names, pairs).rename(columns={name: "value"}).assign(field=name)
         for name in category_fields
     )
-    blocks = markdown_blocks(by_field, ["field", "lr"], lambda p: marked(mt.accuracy_by_wide(p, recipes, ["value"])))
+    blocks = markdown_blocks(
+        by_field,
+        ["field", "lr"],
+        lambda p: marked(mt.accuracy_by_wide(p, recipes, ["value"]).rename(columns={"Value": p["field"].iloc[0]})),
+    )
     write_table(by_field, intro + blocks + footnote, out, "table9_fields")
 
 

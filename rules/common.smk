@@ -4,6 +4,7 @@
 # rules/helpers/<that file>.smk (data sources and model locations: helpers/data.smk).
 # Nothing heavy is imported here: parsing the workflow must stay fast (no torch, no transformers).
 
+import functools
 import json
 import os
 import re
@@ -184,9 +185,15 @@ def leakage_input(source, run_json):
     path = leakage_file(source)
     if Path(run_json).exists() and Path(path).exists():
         recorded = json.loads(Path(run_json).read_text()).get("leakage_list_digest")
-        if recorded is not None and recorded != file_digest(path):
+        if recorded is not None and recorded != leakage_digest(path):
             return path
     return ancient(path)
+
+
+@functools.cache
+def leakage_digest(path):
+    """A leakage list's digest, read once per planning (every run of a source compares with it)."""
+    return file_digest(path)
 
 
 def evaluation_set_flags(model):
