@@ -124,7 +124,7 @@ wildcard_constraints:
     seed=SEED_PATTERN,
     lr=LR_PATTERN,
     dataset="|".join(DATASETS),
-    split="[a-z_]+",
+    split="[a-z][a-z0-9_]*",
     selection=SELECTION_PATTERN,
     final_lr=FINAL_LR_PATTERN,
     attack=ATTACK_PATTERN,

@@ -219,3 +219,23 @@ def test_a_bad_declaration_is_refused_while_planning_in_one_line(demo, tmp_path,
     n, a = len(demo["evaluation"]["sets"]), len(demo["analysis"]["sets"])
     edit(demo, str(path))
     assert checked(demo) == message.format(p=path, n=n, a=a)
+
+
+def test_a_declared_set_with_digits_in_its_names_plans_every_study(demo, tmp_path):
+    """anli_r1/test_r1 (digits in the set and split names, as the hub's ANLI rounds have them) is prepared, scored,
+    tabled and analysed in the plan: every wildcard takes it."""
+    from workflow_helpers import planned_jobs, run_snakemake
+
+    path = write_jsonl(tmp_path / "test.jsonl", ANLI_LIKE)
+    demo["data"]["anli_r1"] = ANLI_LIKE_DECLARATION | {"path": str(path), "split": "test_r1"}
+    demo["evaluation"]["challenge_sets"] = ["breaking_nli/test", "anli_r1/test_r1"]
+    demo["analysis"]["sets"].append("anli_r1/test_r1")
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(demo))
+    plan = run_snakemake("-n", "--configfile", str(tmp_path / "config.yaml"), workdir=tmp_path).stdout
+    assert planned_jobs(plan)["prepare_anli_r1"] == 1
+    for output in (
+        "results/tables/mistakes/anli_r1/table8_category_label.md",
+        "results/predictions/snli/seed1/lr0.001/anli_r1/test_r1.parquet",
+        "results/analysis/snli/seed1/lr0.001/anli_r1/test_r1/errors.csv",
+    ):
+        assert output in plan, output
