@@ -57,7 +57,8 @@ rule select_mistakes:
 rule select_ambiguous:
     input:
         pairs=ambiguity_source,
-        scored=scored_sets(),
+        # only to fail early (the tuning job applies `leakage` again with this list and tracks its digest)
+        leakage=lambda wc: ancient(leakage_file(selection_source(wc))),
     output:
         f"{mistakes_dir()}/selection/{{selection}}.parquet",
     log:
@@ -78,7 +79,7 @@ rule select_ambiguous:
         leakage=LEAKAGE,
     shell:
         "python {params.script:q} --rule {wildcards.selection} --pairs {input.pairs:q} --seed {wildcards.seed} "
-        "--max-agreeing {params.max_agreeing} {params.balanced} --scored {input.scored:q} "
+        "--max-agreeing {params.max_agreeing} {params.balanced} --leakage-list {input.leakage:q} "
         "--leakage {params.leakage} --out {output:q} > {log:q} 2>&1"
 
 

@@ -25,10 +25,9 @@ def main() -> None:
     )
     parser.add_argument("--dynamics", default="{}", help="JSON: data-map thresholds (config: training_dynamics)")
     parser.add_argument(
-        "--scored",
-        nargs="*",
-        default=[],
-        help="pair files models are scored on: checked now, so a selection that "
+        "--leakage-list",
+        default=None,
+        help="the source's leakage list (data_overlap): checked now, so a selection that "
         "leakage would empty stops here (a CPU job), not in the GPU job that tunes on it",
     )
     parser.add_argument("--leakage", choices=LEAKAGE_ACTIONS, default="exclude")
@@ -60,11 +59,11 @@ def main() -> None:
         chosen = balance_classes(chosen, args.seed)
     if chosen.empty:
         raise DataFormatError(f"{args.pairs}: selection '{args.rule}' chose no pairs; nothing to fine-tune on")
-    if args.scored:  # the tuning job drops (or refuses) these again and counts them; here only fail early
-        from nlirobust.overlap import apply_leakage, scored_set_name
+    if args.leakage_list:  # the tuning job drops (or refuses) these again and counts them; here only fail early
+        from nlirobust.overlap import apply_leakage_list, read_leakage_list
 
-        scored = {scored_set_name(p): pd.read_parquet(p, columns=["premise", "hypothesis"]) for p in args.scored}
-        apply_leakage(chosen, scored, args.leakage, f"{args.out} (selection '{args.rule}')")
+        listing = read_leakage_list(args.leakage_list)
+        apply_leakage_list(chosen, listing, args.leakage, f"{args.out} (selection '{args.rule}')")
     write_parquet(chosen.reset_index(drop=True), args.out)
     print(f"{args.rule}: {len(chosen)} of {len(pairs)} pairs; labels {chosen['label'].value_counts().to_dict()}")
 

@@ -191,15 +191,20 @@ def test_an_ambiguity_selection_that_leakage_would_empty_stops_at_selection_time
     pairs.to_parquet(tmp_path / "chaosnli/snli.parquet")
     pairs.assign(id=["v1", "v2"], source="snli").to_parquet(tmp_path / "snli/validation.parquet")
     out = tmp_path / "out"
+    # what data_overlap writes for the ChaosNLI source: the pairs SNLI validation shares with it
+    from nlirobust.overlap import write_leakage_lists
+
+    listing = tmp_path / "leakage.jsonl"
+    write_leakage_lists(
+        {"chaosnli/snli": tmp_path / "chaosnli/snli.parquet"},
+        {"snli/validation": tmp_path / "snli/validation.parquet"},
+        "exclude",
+        [listing],
+    )
 
     def select(leakage: str) -> subprocess.CompletedProcess:
         script = str(REPO / "scripts/select_examples.py")
-        files = [
-            "--pairs",
-            str(tmp_path / "chaosnli/snli.parquet"),
-            "--scored",
-            str(tmp_path / "snli/validation.parquet"),
-        ]
+        files = ["--pairs", str(tmp_path / "chaosnli/snli.parquet"), "--leakage-list", str(listing)]
         command = [sys.executable, script, "--rule", "chaosnli_max60", *files, "--leakage", leakage]
         return subprocess.run([*command, "--out", str(out / "sel.parquet")], capture_output=True, text=True)
 
