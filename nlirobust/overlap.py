@@ -54,18 +54,6 @@ def overlap_mask(train: pd.DataFrame, scored: dict[str, pd.DataFrame]) -> tuple[
     return mask, per_set
 
 
-def leakage_list(source: pd.DataFrame, scored: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """The pairs of a training source that also sit in scored sets: one row a pair key, `sets` the scored sets
-    (comma-separated, sorted). What a training job on that source drops (exclude) or marks (report); it changes only
-    when a scored set that shares pairs with the source comes or goes."""
-    keys = pair_keys(source)
-    sets: dict[str, list[str]] = {}
-    for name in sorted(scored):
-        for key in sorted(set(keys[keys.isin(set(pair_keys(scored[name])))])):
-            sets.setdefault(key, []).append(name)
-    return pd.DataFrame({"key": sorted(sets), "sets": [",".join(sets[key]) for key in sorted(sets)]})
-
-
 def apply_leakage_list(train: pd.DataFrame, listing: pd.DataFrame, action: str, what: str) -> tuple[pd.DataFrame, dict]:
     """apply_leakage with the source's leakage list (data_overlap) in place of the scored sets themselves."""
     keys = pair_keys(train)
@@ -118,54 +106,55 @@ def leakage_facts(
     return train, facts
 
 
-def overlap_table(train_sets: dict[str, str | Path], scored_sets: dict[str, str | Path], action: str) -> pd.DataFrame:
-    """Pairs of every training source that also sit in every scored set (rows: train_set x scored_set)."""
-    scored = {name: pd.read_parquet(path, columns=["premise", "hypothesis"]) for name, path in scored_sets.items()}
+def write_leakage_lists(
+    train_sets: dict[str, str | Path], scored_sets: dict[str, str | Path], action: str, lists: list[str | Path]
+) -> pd.DataFrame:
+    """The overlap table (rows: training source x scored set, the pairs they share), and per training source its
+    leakage list (results/data/leakage/<source>.jsonl: each shared pair's key and the scored sets holding it),
+    which the training jobs on that source read instead of every scored set: adding a set that shares no pair with
+    a source leaves its list, and the runs trained on it, as they are. One pass: every file is read and keyed once.
+    """
+    from nlirobust.data.io import atomic_path
+
+    scored_keys, scored_sizes = {}, {}
+    for name, path in scored_sets.items():
+        keys = pair_keys(pd.read_parquet(path, columns=["premise", "hypothesis"]))
+        scored_keys[name], scored_sizes[name] = set(keys), len(keys)
     rows = []
-    for train_name, path in train_sets.items():
-        train = pd.read_parquet(path, columns=["premise", "hypothesis"])
-        _, per_set = overlap_mask(train, scored)
-        for scored_name, count in per_set.items():
+    for (train_name, path), out in zip(train_sets.items(), lists, strict=True):
+        keys = pair_keys(pd.read_parquet(path, columns=["premise", "hypothesis"]))
+        sets_of: dict[str, list[str]] = {}
+        for scored_name, held in scored_keys.items():
+            hit = keys.isin(held)
+            count = int(hit.sum())
             rows.append(
                 {
                     "train_set": train_name,
                     "scored_set": scored_name,
-                    "train_pairs": len(train),
-                    "scored_pairs": len(scored[scored_name]),
+                    "train_pairs": len(keys),
+                    "scored_pairs": scored_sizes[scored_name],
                     "overlapping": count,
                     "action": action if count else "",
                 }
             )
-    return pd.DataFrame(rows)
-
-
-def write_leakage_lists(
-    train_sets: dict[str, str | Path], scored_sets: dict[str, str | Path], action: str, lists: list[str | Path]
-) -> pd.DataFrame:
-    """The overlap table (every training source x scored set), and per training source its leakage list
-    (results/data/leakage/<source>.parquet), which the training jobs on that source read instead of every scored
-    set: adding a set that shares no pair with a source leaves its list, and the runs trained on it, as they are."""
-    from nlirobust.data.io import atomic_path
-
-    table = overlap_table(train_sets, scored_sets, action)
-    scored = {name: pd.read_parquet(path, columns=["premise", "hypothesis"]) for name, path in scored_sets.items()}
-    for (name, path), out in zip(train_sets.items(), lists, strict=True):
-        source = pd.read_parquet(path, columns=["premise", "hypothesis"])
-        listing = leakage_list(source, scored)
-        log.info("%s: %d pair(s) shared with scored sets -> %s", name, len(listing), out)
+            for key in set(keys[hit]):
+                sets_of.setdefault(key, []).append(scored_name)
         # JSON lines, sorted: the same pairs give the same bytes whatever the library versions (its digest is part
         # of every run's fingerprint and is compared while planning)
-        lines = [json.dumps([key, sets], ensure_ascii=False) + "\n" for key, sets in listing.itertuples(index=False)]
-        if Path(out).exists() and Path(out).read_text(encoding="utf-8") != "".join(lines):
+        text = "".join(
+            json.dumps([key, ",".join(sorted(sets_of[key]))], ensure_ascii=False) + "\n" for key in sorted(sets_of)
+        )
+        if Path(out).exists() and Path(out).read_text(encoding="utf-8") != text:
             log.warning(
                 "%s: the pairs scored sets share with it changed (%d now): the runs trained on it train again on the "
                 "workflow's next run (see `snakemake -n`)",
-                name,
-                len(listing),
+                train_name,
+                len(sets_of),
             )
+        log.info("%s: %d pair(s) shared with scored sets -> %s", train_name, len(sets_of), out)
         with atomic_path(out) as tmp:
-            tmp.write_text("".join(lines), encoding="utf-8")
-    return table
+            tmp.write_text(text, encoding="utf-8")
+    return pd.DataFrame(rows)
 
 
 def read_leakage_list(path: str | Path) -> pd.DataFrame:

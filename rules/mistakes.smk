@@ -183,7 +183,7 @@ rule challenge_tables:
         recipes=" ".join(RECIPES),
         evalset=lambda wc: CHALLENGE_SETS[wc.challenge],
         out_dir=lambda wildcards, output: os.path.dirname(output.table1_categories),
-        fields=lambda wc: " ".join(category_fields(config, wc.challenge)),
+        fields=lambda wc: " ".join(shlex.quote(field) for field in category_fields(config, wc.challenge)),
         two_way=lambda wc: "--two-way" if wc.challenge in two_way_sets(config) else "",
     shell:
         "python {params.script:q} --recipes {params.recipes} --set {params.evalset:q} --before {input.before:q} "

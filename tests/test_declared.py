@@ -186,6 +186,18 @@ def test_a_declared_set_joins_the_sets_every_study_can_name(demo, tmp_path):
             "list it under `drop` to drop such rows",
         ),
         (
+            lambda c, p: c["data"].update(
+                anli_r1=ANLI_LIKE_DECLARATION
+                | {"path": p, "fields": {**ANLI_LIKE_DECLARATION["fields"], "categories": ["meta.label"]}}
+            ),
+            "config: data.anli_r1.fields.categories: 'label' cannot name a column of the prepared set (letters, "
+            "digits and _; not hypothesis, id, label, premise, source)",
+        ),
+        (
+            lambda c, p: c["data"].update(anli_r1=ANLI_LIKE_DECLARATION | {"path": p + ".missing"}),
+            "config: data.anli_r1.path: {p}.missing: no such file or folder",
+        ),
+        (
             lambda c, p: c["data"].update(hans=ANLI_LIKE_DECLARATION | {"path": p}),
             "config: data.hans: 'hans' is a built-in set (its loader reads it); declare yours under another name, or "
             "give only its source (path, url, hub or embedded)",

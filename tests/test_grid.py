@@ -182,3 +182,25 @@ def test_every_job_leaves_a_benchmark_and_job_costs_summarises_them(grid_run):
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
     assert "| train_stage " in printed and "peak MB (max)" in printed
+
+
+def test_table8_is_each_rates_mean_and_sd_over_seeds_never_pooled(grid_run):
+    """Breaking NLI's Table 8 (accuracy by category x gold label): in each learning rate's Markdown block, every cell
+    is the mean ± sd over the two seeds at that rate, recounted from the prediction files; no cell pools the rates."""
+    markdown = (grid_run / "results/tables/mistakes/breaking_nli/table8_category_label.md").read_text()
+    names = dict(enumerate(["entailment", "neutral", "contradiction"]))
+    for lr in (lr_name(r) for r in RATES):
+        per_seed = []
+        for seed in SEEDS:
+            frame = predictions(grid_run, f"snli/seed{seed}/lr{lr}", "breaking_nli/test")
+            frame = frame.assign(label=frame["gold"].map(names), right=correct(frame))
+            per_seed.append(frame.groupby(["category", "label"])["right"].mean() * 100)
+        expected = pd.concat(per_seed, axis=1)
+        rows = {
+            tuple(cell.strip() for cell in line.strip("|").split("|")[:2]): line.strip("|").split("|")[-1].strip()
+            for line in block(markdown, lr).splitlines()
+            if line.startswith("| ") and not line.startswith("| Category")
+        }
+        assert len(rows) == len(expected) > 10
+        for (category, label), values in expected.iterrows():
+            assert rows[(category, label)] == f"{values.mean():.1f} ± {values.std(ddof=1):.1f}", (lr, category, label)

@@ -240,10 +240,20 @@ def declaration_problem(name: str, spec: dict) -> str | None:
         return f"config: {key}.fields: a file without a header names its columns by number (1 is the first)"
     if decl.format in ("jsonl", "hub") and any(isinstance(f, int) for f in mapped):
         return f"config: {key}.fields: column numbers are for a tsv/csv file without a header; name the fields"
+    # a category field becomes a column of the prepared file: it must not overwrite one of the pair schema's
+    reserved = {"id", "premise", "hypothesis", "label", "source"}
+    for column in decl.category_columns:
+        if column in reserved or not column.replace("_", "a").isalnum():
+            return (
+                f"config: {key}.fields.categories: '{column}' cannot name a column of the prepared set (letters, "
+                f"digits and _; not {', '.join(sorted(reserved))})"
+            )
     if decl.format == "hub" and not spec.get("hub"):
         return f"config: {key}: format hub needs `hub` (a hub data set id)"
     local = spec.get("path")
-    if not local or not Path(local).exists() or decl.format == "hub":
+    if local and not Path(local).exists():
+        return f"config: {key}.path: {local}: no such file or folder"
+    if not local or decl.format == "hub":
         return None  # a download or hub snapshot is checked when it is prepared
     try:
         path = data_file(Path(local), decl)
