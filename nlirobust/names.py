@@ -1,5 +1,7 @@
 """Names shared by the package and the workflow's rules; importing this module must stay instant (no pandas)."""
 
+from nlirobust.data.built_in_sets import BUILT_IN_DECLARATIONS, further_category_fields, two_way
+
 # The reference study's four recipes (stage chains); others of the same form are allowed (rules/common.smk).
 REFERENCE_RECIPES: tuple[str, ...] = ("snli", "snli_mnli", "mnli", "mnli_snli")
 # Splits every data source provides once prepared (results/data/{dataset}/{split}.parquet).
@@ -12,10 +14,12 @@ SPLITS: dict[str, tuple[str, ...]] = {
 }
 # Evaluation sets labelled two-way (entailment / non-entailment): a pair's label 1 means non-entailment there, and a
 # model's neutral and contradiction both count as non-entailment when it is scored (nlirobust/predict.py).
-TWO_WAY_DATASETS: tuple[str, ...] = ("hans",)
+TWO_WAY_DATASETS: tuple[str, ...] = tuple(name for name in BUILT_IN_DECLARATIONS if two_way(name))
 TWO_WAY_LABEL_NAMES: tuple[str, ...] = ("entailment", "non-entailment")
 # Category columns of a built-in challenge set beyond `category` (HANS's heuristic): tabled one by one (table9).
-EXTRA_CATEGORY_FIELDS: dict[str, tuple[str, ...]] = {"hans": ("subcase",)}
+EXTRA_CATEGORY_FIELDS: dict[str, tuple[str, ...]] = {
+    name: further_category_fields(name) for name in BUILT_IN_DECLARATIONS if further_category_fields(name)
+}
 # Data sets the workflow can run without (prepared only when `data:` names them).
 OPTIONAL_DATASETS: tuple[str, ...] = ("hans",)
 # Splits a data set may lack: prepared only when an evaluation set names them (MNLI without its mismatched part).

@@ -34,12 +34,8 @@ def test_an_anli_like_jsonl_set_with_letter_labels_and_a_reason_field(tmp_path):
     pairs = load_declared(path, declaration("anli_r1", ANLI_LIKE_DECLARATION | {"path": str(path)}))
     assert pairs["id"].tolist() == ["a1", "a2", "a3", "a4"]
     assert pairs["label"].tolist() == [0, 2, 1, 0]
-    assert pairs["category"].tolist() == ["r1", "r2", "r1", "r3"] and pairs["reason"].tolist() == [
-        "r1",
-        "r2",
-        "r1",
-        "r3",
-    ]
+    # the first category field is the pair schema's `category` (no second copy under its own name)
+    assert pairs["category"].tolist() == ["r1", "r2", "r1", "r3"] and "reason" not in pairs.columns
     assert (pairs["source"] == "anli_r1").all() and pairs.attrs["dropped_no_gold"] == 1
     counts = prepare_dataset("anli_r1", path, tmp_path / "out", declaration=ANLI_LIKE_DECLARATION | {"path": str(path)})
     assert counts == {
@@ -116,6 +112,23 @@ def test_a_hub_style_saved_dataset_with_integer_labels_and_nested_fields(tmp_pat
     assert pairs["premise"].iloc[3] == "P 4." and pairs.attrs["dropped_no_gold"] == 1
 
 
+def test_breaking_nli_and_hans_are_declarations_a_user_could_write():
+    """One reader: the built-in sets' declarations pass the config's own schema and checks, as a user's would."""
+    import jsonschema
+
+    from nlirobust.data.built_in_sets import BUILT_IN_DECLARATIONS, HUB_DECLARATIONS
+
+    schema = yaml.safe_load((REPO / "config/schema.yaml").read_text())
+    declared_set = {**schema["definitions"]["declared_set"], "definitions": schema["definitions"]}
+    specs = [(n, d | {"url": "https://example.org/x.zip"}) for n, d in BUILT_IN_DECLARATIONS.items()]
+    specs += [(n, d | {"hub": "someone/" + n}) for n, d in HUB_DECLARATIONS.items()]
+    for name, spec in specs:
+        jsonschema.validate(spec, declared_set)
+        assert declaration_problem(name, spec) is None
+    assert declaration("hans", BUILT_IN_DECLARATIONS["hans"]).two_way
+    assert two_way_sets({"data": {}}) == ["hans"]
+
+
 def test_a_line_without_a_mapped_field_is_named_when_prepared(tmp_path):
     rows = [dict(row) for row in ANLI_LIKE]
     del rows[2]["hypothesis"]
@@ -188,10 +201,10 @@ def test_a_declared_set_joins_the_sets_every_study_can_name(demo, tmp_path):
         (
             lambda c, p: c["data"].update(
                 anli_r1=ANLI_LIKE_DECLARATION
-                | {"path": p, "fields": {**ANLI_LIKE_DECLARATION["fields"], "categories": ["meta.label"]}}
+                | {"path": p, "fields": {**ANLI_LIKE_DECLARATION["fields"], "categories": ["reason", "meta.label"]}}
             ),
-            "config: data.anli_r1.fields.categories: 'label' cannot name a column of the prepared set (letters, "
-            "digits and _; not hypothesis, id, label, premise, source)",
+            "config: data.anli_r1.fields: 'label' cannot name a column of the prepared set (letters, digits and _, "
+            "once; not category, hypothesis, id, label, premise, source)",
         ),
         (
             lambda c, p: c["data"].update(anli_r1=ANLI_LIKE_DECLARATION | {"path": p + ".missing"}),

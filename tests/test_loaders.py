@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from nlirobust.data.io import read_table
-from nlirobust.data.loaders import load_breaking_nli, load_chaosnli, load_hub_split, load_pairs_file
-from nlirobust.data.prepare import prepare_dataset
+from nlirobust.data.loaders import load_chaosnli, load_hub_split, load_pairs_file
+from nlirobust.data.prepare import load_split, prepare_dataset
 from nlirobust.data.schema import PAIR_COLUMNS, DataFormatError
 from nlirobust.mistakes import select_ambiguous
 
@@ -62,7 +62,7 @@ CHAOS_ROW = {
 
 
 def test_breaking_nli_maps_strings_and_keeps_category(tmp_path):
-    df = load_breaking_nli(write_lines(tmp_path / "dataset.jsonl", BREAKING_ROWS))
+    df = load_split("breaking_nli", "test", write_lines(tmp_path / "dataset.jsonl", BREAKING_ROWS))
     assert list(df.columns[: len(PAIR_COLUMNS)]) == list(PAIR_COLUMNS)
     assert df["label"].tolist() == [2, 0, 1]
     assert df["id"].tolist() == ["7", "8", "9"]
@@ -71,7 +71,7 @@ def test_breaking_nli_maps_strings_and_keeps_category(tmp_path):
 
 def test_breaking_nli_unknown_category_warns_and_keeps(tmp_path, caplog):
     rows = BREAKING_ROWS[:1] + [dict(BREAKING_ROWS[1], category="fruits")]
-    df = load_breaking_nli(write_lines(tmp_path / "dataset.jsonl", rows))
+    df = load_split("breaking_nli", "test", write_lines(tmp_path / "dataset.jsonl", rows))
     assert len(df) == 2
     assert "fruits" in caplog.text
 
@@ -326,11 +326,9 @@ HANS_LINES = [
 
 
 def test_hans_file_two_way_labels_heuristic_as_category(tmp_path):
-    from nlirobust.data.loaders import load_hans
-
     path = tmp_path / "heuristics_evaluation_set.txt"
     path.write_text("\n".join([HANS_HEADER, *HANS_LINES]) + "\n")
-    pairs = load_hans(path)
+    pairs = load_split("hans", "test", path)
     assert list(pairs.columns[: len(PAIR_COLUMNS)]) == list(PAIR_COLUMNS)
     assert pairs["id"].tolist() == ["ex0", "ex1"]
     assert pairs["label"].tolist() == [1, 0]  # non-entailment is 1 in a two-way set
@@ -344,26 +342,59 @@ def test_hans_file_two_way_labels_heuristic_as_category(tmp_path):
 
 
 def test_hans_bad_label_and_missing_field_name_the_line(tmp_path):
-    from nlirobust.data.loaders import load_hans
-
     path = tmp_path / "hans.txt"
     path.write_text("\n".join([HANS_HEADER, HANS_LINES[0], HANS_LINES[1].replace("entailment", "neutral", 1)]) + "\n")
-    with pytest.raises(DataFormatError, match=r"hans.txt:3: field 'gold_label': 'neutral' is not entailment"):
-        load_hans(path)
+    with pytest.raises(
+        DataFormatError, match=r"hans.txt:3: field 'gold_label': 'neutral' is not one of entailment, non-entailment$"
+    ):
+        load_split("hans", "test", path)
     path.write_text("\n".join([HANS_HEADER.replace("\tsubcase", "\tcase"), HANS_LINES[0]]) + "\n")
-    with pytest.raises(DataFormatError, match="missing field.*subcase"):
-        load_hans(path)
+    with pytest.raises(DataFormatError, match=r"hans.txt:2: missing field 'subcase'$"):
+        load_split("hans", "test", path)
+
+
+def test_breaking_nli_bad_label_names_the_line_and_no_gold_label_is_dropped(tmp_path):
+    rows = [*BREAKING_ROWS, dict(BREAKING_ROWS[0], pairID=10, gold_label="-")]
+    counts = prepare_dataset("breaking_nli", write_lines(tmp_path / "dataset.jsonl", rows), tmp_path / "out")
+    assert counts["test"]["pairs"] == 3 and counts["test"]["dropped_no_gold_label"] == 1
+    agreement = pd.read_parquet(tmp_path / "out/test.parquet")[["annotators", "max_agreeing"]]
+    assert agreement.to_numpy().tolist() == [[3, 3]] * 3
+    rows[1] = dict(rows[1], gold_label="maybe")
+    with pytest.raises(DataFormatError, match=r"dataset.jsonl:2: field 'gold_label': 'maybe' is not one of entailment"):
+        load_split("breaking_nli", "test", write_lines(tmp_path / "dataset.jsonl", rows))
+
+
+def test_hub_hans_is_read_by_its_own_declaration(tmp_path):
+    import datasets
+
+    rows = {
+        "premise": ["The clerk saw the pilot .", "Since the clerk slept , the pilot ran ."],
+        "hypothesis": ["The pilot saw the clerk .", "The pilot ran ."],
+        "label": [1, 0],
+        "parse_premise": ["(ROOT a)", "(ROOT b)"],
+        "heuristic": ["lexical_overlap", "constituent"],
+        "subcase": ["ln_subject_object_swap", "ce_after_since_clause"],
+        "template": ["temp1", "temp50"],
+    }
+    split = datasets.Dataset.from_dict(rows)
+    datasets.DatasetDict({"train": split, "validation": split}).save_to_disk(str(tmp_path / "hans"))
+    pairs = load_split("hans", "test", tmp_path / "hans")
+    assert pairs["id"].tolist() == ["hans-validation-0", "hans-validation-1"]
+    assert pairs["label"].tolist() == [1, 0]
+    assert pairs[["category", "subcase", "template"]].to_numpy().tolist() == [
+        ["lexical_overlap", "ln_subject_object_swap", "temp1"],
+        ["constituent", "ce_after_since_clause", "temp50"],
+    ]
 
 
 def test_embedded_hans_has_the_real_shape_and_balanced_heuristics(tmp_path):
-    from nlirobust.data.loaders import load_hans
     from nlirobust.embedded.data import EmbeddedSizes, write_embedded_data
 
     small = dict(snli_train=10, snli_validation=10, snli_test=10, mnli_train=10, mnli_validation=10, chaosnli=10)
     paths = write_embedded_data(tmp_path, sizes=EmbeddedSizes(**small, breaking_nli_scale=0.01, hans=120))
     path = paths["hans/heuristics_evaluation_set.txt"]
     assert path.read_text().splitlines()[0] == HANS_HEADER
-    pairs = load_hans(path)
+    pairs = load_split("hans", "test", path)
     assert len(pairs) == 120
     assert set(pairs["category"]) == {"lexical_overlap", "subsequence", "constituent"}
     by = pairs.groupby("category")["label"].agg(["mean", "size"])

@@ -5,7 +5,9 @@ import json
 import random
 from dataclasses import replace
 
-from nlirobust.data.loaders import BREAKING_NLI_CATEGORIES, load_breaking_nli, load_chaosnli, load_pairs_file
+from nlirobust.data.built_in_sets import BREAKING_NLI_CATEGORIES
+from nlirobust.data.loaders import load_chaosnli, load_pairs_file
+from nlirobust.data.prepare import load_split
 from nlirobust.embedded.data import (
     SNLI_FRAMES,
     SNLI_RATES,
@@ -48,7 +50,7 @@ def test_breaking_nli_shape_matches_the_real_file(tmp_path):
     assert len(lines) == 8193
     first = json.loads(lines[0])
     assert set(first) == {"sentence1", "sentence2", "gold_label", "annotator_labels", "pairID", "category"}
-    df = load_breaking_nli(paths["breaking_nli/dataset.jsonl"])
+    df = load_split("breaking_nli", "test", paths["breaking_nli/dataset.jsonl"])
     assert set(df["category"]) == set(BREAKING_NLI_CATEGORIES)
     assert df.groupby("category").size()["antonyms"] == 1147
     # as in the real set: synonyms all entailment, most other pairs contradiction, a few neutral

@@ -3,12 +3,15 @@
 A declaration says where the set is (`path`, `url` or `hub` + `hub_config` + `hub_split`), how it is written
 (`format`: jsonl, tsv, csv or hub; `header` for tsv/csv), which field holds what (`fields`: premise, hypothesis,
 label, optionally id and `categories`, a list; `example.premise` reaches into a nested object; a headerless file
-names columns by number, counted from 1 as `cut -f` does) and which raw label values mean what (`labels`:
-entailment / neutral / contradiction, or entailment / non_entailment for a two-way set; `drop`: values of rows
-without a gold label, dropped and counted as SNLI's "-" is). A value the mapping does not cover stops the planning
-when it is in the first `check_lines` lines of a local file; past them (or in a download) its rows are dropped,
-counted and named in one warning line. The set has one split, `split` (default test):
-`evaluation.sets` names it `<name>/<split>`.
+names columns by number, counted from 1 as `cut -f` does; `keep`: further fields kept as columns but not
+tabled; `annotator_labels`: a list of the annotators' labels, kept as `annotators` and `max_agreeing`) and which raw
+label values mean what (`labels`: entailment / neutral / contradiction, or entailment / non_entailment for a
+two-way set; `drop`: values of rows without a gold label, dropped and counted as SNLI's "-" is). A value the
+mapping does not cover stops the planning when it is in the first `check_lines` lines of a local file; past them
+(or in a download) its rows are dropped, counted and named in one warning line (`unmapped: fail` makes any such
+row an error naming its line). The set has one split, `split` (default test): `evaluation.sets` names it
+`<name>/<split>`. Breaking NLI and HANS are two declarations of this kind that ship with the code
+(nlirobust/data/built_in_sets.py).
 
 Imported while the workflow plans (the checks read at most `check_lines` lines of a local file): csv, json only.
 """
@@ -47,6 +50,10 @@ class Declaration:
     hub_split: str | None = None
     check_lines: int = CHECK_LINES
     categories: tuple[str, ...] = field(default=())
+    keep: tuple[str, ...] = field(default=())
+    annotator_labels: str | None = None
+    unmapped: str = "drop"
+    expected_categories: tuple[str, ...] = field(default=())
 
     @property
     def two_way(self) -> bool:
@@ -60,8 +67,19 @@ class Declaration:
 
     @property
     def category_columns(self) -> tuple[str, ...]:
-        """The prepared file's column of each category field: its last part (`meta.reason` -> reason)."""
-        return tuple(str(name).split(".")[-1] if isinstance(name, str) else f"column{name}" for name in self.categories)
+        """The prepared file's column of each category field: its last part (`meta.reason` -> reason); the first
+        field's values are the pair schema's `category` column, the others keep these names."""
+        return tuple(_column_name(name) for name in self.categories)
+
+    @property
+    def kept_columns(self) -> tuple[str, ...]:
+        """The prepared file's columns past the pair schema's: further category fields, kept fields, agreement."""
+        agreement = ("annotators", "max_agreeing") if self.annotator_labels else ()
+        return self.category_columns[1:] + tuple(_column_name(name) for name in self.keep) + agreement
+
+
+def _column_name(field_name: str | int) -> str:
+    return str(field_name).split(".")[-1] if isinstance(field_name, str) else f"column{field_name}"
 
 
 def declaration(name: str, spec: dict) -> Declaration:
@@ -70,7 +88,7 @@ def declaration(name: str, spec: dict) -> Declaration:
     return Declaration(
         name=name,
         format=spec.get("format", "hub" if spec.get("hub") else "jsonl"),
-        fields={k: v for k, v in fields.items() if k != "categories"},
+        fields={k: v for k, v in fields.items() if k in ("premise", "hypothesis", "label", "id")},
         labels={label: list(values) for label, values in spec["labels"].items() if label != "drop"},
         drop=tuple(str(v).strip() for v in spec["labels"].get("drop", ())),
         header=spec.get("header", True),
@@ -79,6 +97,10 @@ def declaration(name: str, spec: dict) -> Declaration:
         hub_split=spec.get("hub_split"),
         check_lines=spec.get("check_lines", CHECK_LINES),
         categories=tuple(fields.get("categories", ())),
+        keep=tuple(fields.get("keep", ())),
+        annotator_labels=fields.get("annotator_labels"),
+        unmapped=spec.get("unmapped", "drop"),
+        expected_categories=tuple(spec.get("expected_categories", ())),
     )
 
 
@@ -103,7 +125,7 @@ def _value(record: dict | list, key: str | int, where: str):
 
 def _records(path: Path, decl: Declaration, limit: int | None = None):
     """(line number, record) of a jsonl/tsv/csv file: dicts (JSONL, a file with a header) or lists (no header)."""
-    with open(path, encoding="utf-8", newline="") as handle:
+    with open(path, encoding="utf-8-sig", newline="") as handle:
         if decl.format == "jsonl":
             for number, line in enumerate(handle, start=1):
                 if limit is not None and number > limit:
@@ -137,14 +159,15 @@ def _records(path: Path, decl: Declaration, limit: int | None = None):
 
 
 def hub_records(saved_dir: Path, decl: Declaration):
-    """(row, record) of the declared split of a hub data set saved by the download rule."""
+    """(row, record) of the declared split of a hub data set saved by the download rule; rows count from 0, as
+    the ids of the hub's SNLI and MNLI do."""
     import datasets  # heavy: only when preparing
 
     splits = datasets.load_from_disk(str(saved_dir))
     split = decl.hub_split or decl.split
     if split not in splits:
         raise DeclarationError(f"{saved_dir}: no split '{split}' (has: {', '.join(splits.keys())})")
-    yield from enumerate(splits[split], start=1)
+    yield from enumerate(splits[split])
 
 
 def data_file(raw: Path, decl: Declaration) -> Path:
@@ -180,23 +203,36 @@ def load_declared(raw: str | Path, decl: Declaration):
         path = data_file(raw, decl)
         origin, records = str(path), _records(path, decl)
         where = lambda number: f"{path}:{number}"  # noqa: E731
+    from nlirobust.data.loaders import annotator_agreement
+
     label_ids = decl.label_ids
+    # a hub split has no lines: its rows get ids as the hub's SNLI and MNLI do (name-split-row)
+    id_prefix = f"{decl.name}-{decl.hub_split or decl.split}" if decl.format == "hub" else decl.name
+    further = list(zip(decl.categories[1:], decl.category_columns[1:], strict=True))
+    further += [(name, _column_name(name)) for name in decl.keep]
     rows, dropped, unmapped = [], Counter(), Counter()
     for number, record in records:
         at = where(number)
         label = str(_value(record, decl.fields["label"], at)).strip()
         if label not in label_ids:
+            if label not in decl.drop and decl.unmapped == "fail":
+                known = ", ".join(dict.fromkeys(str(v) for vs in decl.labels.values() for v in vs))
+                raise DeclarationError(f"{at}: field '{decl.fields['label']}': {label!r} is not one of {known}")
             (dropped if label in decl.drop else unmapped)[label] += 1
             continue
         row = {
-            "id": str(_value(record, decl.fields["id"], at)) if "id" in decl.fields else f"{decl.name}-{number}",
+            "id": str(_value(record, decl.fields["id"], at)) if "id" in decl.fields else f"{id_prefix}-{number}",
             "premise": _value(record, decl.fields["premise"], at),
             "hypothesis": _value(record, decl.fields["hypothesis"], at),
             "label": label_ids[label],
+            "category": str(_value(record, decl.categories[0], at)) if decl.categories else None,
             "source": decl.name,
         }
-        for name, column in zip(decl.categories, decl.category_columns, strict=True):
+        for name, column in further:
             row[column] = str(_value(record, name, at))
+        if decl.annotator_labels:
+            votes = _value(record, decl.annotator_labels, at)
+            row["annotators"], row["max_agreeing"] = annotator_agreement(votes, at, str(decl.annotator_labels))
         rows.append(row)
     if unmapped:
         log.warning(
@@ -211,7 +247,10 @@ def load_declared(raw: str | Path, decl: Declaration):
             f"{origin}: no pair has a label data.{decl.name}.labels maps ({dict(dropped + unmapped)})"
         )
     frame = pd.DataFrame(rows)
-    frame["category"] = frame[decl.category_columns[0]] if decl.categories else None
+    unexpected = sorted(set(frame["category"]) - set(decl.expected_categories)) if decl.expected_categories else []
+    if unexpected:
+        log.warning("%s: categories outside the known %d kept as they are: %s", origin,
+                    len(decl.expected_categories), ", ".join(unexpected))  # fmt: skip
     frame = check_pairs(frame, origin)
     frame.attrs["dropped_no_gold"] = sum((dropped + unmapped).values())
     return frame
@@ -233,20 +272,20 @@ def declaration_problem(name: str, spec: dict) -> str | None:
     twice = sorted(v for v, n in Counter(values).items() if n > 1)
     if twice:
         return f"config: {key}.labels: {twice[0]!r} is mapped to two labels"
-    mapped = [decl.fields[k] for k in ("premise", "hypothesis", "label", "id") if k in decl.fields] + list(
-        decl.categories
-    )
+    mapped = [decl.fields[k] for k in ("premise", "hypothesis", "label", "id") if k in decl.fields]
+    mapped += list(decl.categories) + list(decl.keep) + ([decl.annotator_labels] if decl.annotator_labels else [])
     if decl.format in ("tsv", "csv") and not decl.header and any(not isinstance(f, int) for f in mapped):
         return f"config: {key}.fields: a file without a header names its columns by number (1 is the first)"
     if decl.format in ("jsonl", "hub") and any(isinstance(f, int) for f in mapped):
         return f"config: {key}.fields: column numbers are for a tsv/csv file without a header; name the fields"
-    # a category field becomes a column of the prepared file: it must not overwrite one of the pair schema's
-    reserved = {"id", "premise", "hypothesis", "label", "source"}
-    for column in decl.category_columns:
-        if column in reserved or not column.replace("_", "a").isalnum():
+    # a further category or kept field becomes a column of the prepared file: it must not overwrite another
+    reserved = {"id", "premise", "hypothesis", "label", "category", "source"}
+    columns = decl.kept_columns
+    for column in columns:
+        if column in reserved or not column.replace("_", "a").isalnum() or columns.count(column) > 1:
             return (
-                f"config: {key}.fields.categories: '{column}' cannot name a column of the prepared set (letters, "
-                f"digits and _; not {', '.join(sorted(reserved))})"
+                f"config: {key}.fields: '{column}' cannot name a column of the prepared set (letters, digits and _, "
+                f"once; not {', '.join(sorted(reserved))})"
             )
     if decl.format == "hub" and not spec.get("hub"):
         return f"config: {key}: format hub needs `hub` (a hub data set id)"

@@ -1,8 +1,9 @@
 """Loaders for every data set the studies read, each returning the pair schema (`nlirobust.data.schema`).
 
 Real sources: SNLI (`stanfordnlp/snli`) and MNLI (`nyu-mll/glue`, `mnli`) from the hub, saved with
-`save_to_disk` by the download rule; Breaking NLI's `dataset.jsonl`; ChaosNLI's `chaosNLI_*.jsonl`; and any local
-JSONL/CSV/TSV/Parquet file with premise/hypothesis/label columns. The embedded generator writes the same shapes.
+`save_to_disk` by the download rule; ChaosNLI's `chaosNLI_*.jsonl`; and any local JSONL/CSV/TSV/Parquet file with
+premise/hypothesis/label columns. Breaking NLI and HANS are declared sets (nlirobust/data/built_in_sets.py). The
+embedded generator writes the same shapes.
 """
 
 from __future__ import annotations
@@ -18,23 +19,6 @@ from nlirobust.data.schema import DataFormatError, check_pairs
 from nlirobust.labels import label_to_id
 
 log = logging.getLogger(__name__)
-
-BREAKING_NLI_CATEGORIES: tuple[str, ...] = (
-    "antonyms",
-    "synonyms",
-    "cardinals",
-    "nationalities",
-    "drinks",
-    "antonyms_wordnet",
-    "colors",
-    "ordinals",
-    "countries",
-    "rooms",
-    "materials",
-    "vegetables",
-    "instruments",
-    "planets",
-)
 
 # Column spellings of the real files, first match wins.
 _ALIASES: dict[str, tuple[str, ...]] = {
@@ -165,89 +149,6 @@ def load_hub_split(saved_dir: str | Path, split: str, source: str) -> pd.DataFra
     raw = dataset_dict[split].to_pandas()
     # Hub SNLI/MNLI carry no stable id: the row index in the published split is one.
     return normalize_pairs(raw, source=source, origin=f"{saved_dir}[{split}]", id_prefix=f"{source}-{split}")
-
-
-def load_breaking_nli(path: str | Path) -> pd.DataFrame:
-    """Breaking NLI `dataset.jsonl`: sentence1, sentence2, gold_label (string), annotator_labels, pairID, category."""
-    rows = read_jsonl(path)
-    for row in rows:
-        for field in ("sentence1", "sentence2", "gold_label", "pairID", "category"):
-            if field not in row:
-                raise DataFormatError(f"{path}:{row['__line__']}: missing field '{field}'")
-    raw = pd.DataFrame(rows)
-    unknown = sorted(set(raw["category"]) - set(BREAKING_NLI_CATEGORIES))
-    if unknown:
-        log.warning("%s: categories outside the known 14 kept as they are: %s", path, ", ".join(map(str, unknown)))
-    return normalize_pairs(raw, source="breaking_nli", origin=str(path))
-
-
-HANS_FIELDS: tuple[str, ...] = ("sentence1", "sentence2", "gold_label", "pairID", "heuristic", "subcase")
-HANS_LABELS: dict[str, int] = {"entailment": 0, "non-entailment": 1}
-
-
-def load_hans(path: str | Path) -> pd.DataFrame:
-    """HANS `heuristics_evaluation_set.txt` (tab-separated, with a header; JSONL with the same fields also read):
-    gold_label (`entailment` / `non-entailment`), sentence1, sentence2, pairID, heuristic, subcase, template, and
-    the parses. Two-way: label 0 is entailment, 1 non-entailment (names.TWO_WAY_DATASETS); `category` is the
-    heuristic, and `subcase` and `template` stay as extra columns."""
-    path = Path(path)
-    if path.suffix in (".jsonl", ".json"):
-        raw = pd.DataFrame(read_jsonl(path))
-    else:
-        raw = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False, quoting=3, encoding="utf-8-sig")
-        raw["__line__"] = range(2, len(raw) + 2)  # line 1 is the header
-    return _hans_pairs(raw, str(path))
-
-
-def load_hans_hub(saved_dir: str | Path) -> pd.DataFrame:
-    """The hub copy of HANS saved by the download rule: premise, hypothesis, label (0 entailment, 1 non-entailment),
-    heuristic, subcase, template; its evaluation set is the `validation` split."""
-    import datasets
-
-    dataset_dict = datasets.load_from_disk(str(saved_dir))
-    split = "validation" if "validation" in dataset_dict else next(iter(dataset_dict))
-    raw = dataset_dict[split].to_pandas()
-    names = {0: "entailment", 1: "non-entailment"}
-    raw = raw.rename(columns={"premise": "sentence1", "hypothesis": "sentence2"})
-    raw["gold_label"] = raw["label"].map(lambda v: names.get(v, v))
-    raw["pairID"] = [f"hans-{split}-{i}" for i in range(len(raw))]
-    return _hans_pairs(raw, f"{saved_dir}[{split}]")
-
-
-def _hans_pairs(raw: pd.DataFrame, origin: str) -> pd.DataFrame:
-    if raw.empty:
-        raise DataFormatError(f"{origin}: file has a header but no pairs")
-    missing = [field for field in HANS_FIELDS if field not in raw.columns]
-    if missing:
-        raise DataFormatError(
-            f"{origin}: missing field(s) {', '.join(missing)} (a HANS file has {', '.join(HANS_FIELDS)})"
-        )
-    labels = raw["gold_label"].astype(str).str.strip().str.lower()
-    unknown = ~labels.isin(list(HANS_LABELS))
-    if unknown.any():
-        i = int(unknown.to_numpy().nonzero()[0][0])
-        raise DataFormatError(
-            f"{origin}{_line_of(raw, i)}: field 'gold_label': {raw['gold_label'].iloc[i]!r} is not entailment or "
-            "non-entailment"
-        )
-    for field in ("sentence1", "sentence2"):
-        blank = raw[field].isna() | (raw[field].astype(str).str.strip() == "")
-        if blank.any():
-            line = _line_of(raw, int(blank.to_numpy().nonzero()[0][0]))
-            raise DataFormatError(f"{origin}{line}: field '{field}' is empty")
-    frame = pd.DataFrame(
-        {
-            "id": raw["pairID"].astype(str),
-            "premise": raw["sentence1"],
-            "hypothesis": raw["sentence2"],
-            "label": labels.map(HANS_LABELS),
-            "category": raw["heuristic"].astype(str),
-            "source": "hans",
-            "subcase": raw["subcase"].astype(str),
-            "template": raw["template"].astype(str) if "template" in raw.columns else None,
-        }
-    )
-    return check_pairs(frame, origin)
 
 
 def load_chaosnli(path: str | Path, source: str = "chaosnli") -> pd.DataFrame:

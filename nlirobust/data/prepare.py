@@ -7,14 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from nlirobust.data.loaders import (
-    load_breaking_nli,
-    load_chaosnli,
-    load_hans,
-    load_hans_hub,
-    load_hub_split,
-    load_pairs_file,
-)
+from nlirobust.data import declared
+from nlirobust.data.built_in_sets import BUILT_IN_DECLARATIONS, FILE_NAMES, HUB_DECLARATIONS, built_in_declaration
+from nlirobust.data.loaders import load_chaosnli, load_hub_split, load_pairs_file
 from nlirobust.data.schema import DataFormatError
 from nlirobust.names import SPLITS
 
@@ -75,12 +70,10 @@ def _find_file(folder: Path, names: tuple[str, ...] | list[str]) -> Path:
 
 def split_file(dataset: str, split: str, raw: Path) -> Path | None:
     """The file one split of `dataset` is read from (None: a hub snapshot, read by split name)."""
-    if dataset == "breaking_nli":
-        return raw if raw.is_file() else _find_file(raw, ["dataset"])
-    if dataset == "hans":  # one evaluation set: a file is fine
-        if (raw / "dataset_dict.json").exists():
+    if dataset in BUILT_IN_DECLARATIONS:  # one evaluation set: a file is fine
+        if (raw / "dataset_dict.json").exists() and dataset in HUB_DECLARATIONS:
             return None
-        return raw if raw.is_file() else _find_file(raw, ["heuristics_evaluation_set"])
+        return raw if raw.is_file() else _find_file(raw, [FILE_NAMES[dataset]])
     if raw.is_file():  # one file cannot be several splits: scored on its own training data otherwise
         raise DataFormatError(
             f"{raw}: data.{dataset}.path is one file, but {dataset} needs {FOLDER_LAYOUT[dataset]}; give that "
@@ -99,15 +92,21 @@ def load_split(dataset: str, split: str, raw: str | Path) -> pd.DataFrame:
     if not raw.exists():
         raise DataFormatError(f"{raw}: no such file or folder (data.{dataset} in the config)")
     path = split_file(dataset, split, raw)
-    if dataset == "breaking_nli":
-        return load_breaking_nli(path)
-    if dataset == "hans":
-        return load_hans_hub(raw) if path is None else load_hans(path)
+    if dataset in BUILT_IN_DECLARATIONS:
+        return load_declared_set(path or raw, built_in_declaration(dataset, path or raw))
     if dataset == "chaosnli":
         return load_chaosnli(path, source=f"chaosnli_{split}")
     if path is None:
         return load_hub_split(raw, split, source=dataset)
     return load_pairs_file(path, source=dataset, id_prefix=f"{dataset}-{split}")
+
+
+def load_declared_set(raw: Path, decl: declared.Declaration) -> pd.DataFrame:
+    """A declared set (the config's, or a built-in one) in the pair schema; its errors as DataFormatError."""
+    try:
+        return declared.load_declared(raw, decl)
+    except declared.DeclarationError as err:
+        raise DataFormatError(str(err)) from None
 
 
 def warn_of_split_folders(dataset: str, raw: str | Path, splits: list[str]) -> None:
@@ -215,14 +214,8 @@ def prepare_dataset(
     if conflicts not in CONFLICTS:
         raise DataFormatError(f"data.conflicting_duplicates: {conflicts!r} is not one of {', '.join(CONFLICTS)}")
     if declaration is not None:
-        from nlirobust.data import declared
-
-        spec = declared.declaration(dataset, declaration)
-        try:
-            frames = {spec.split: declared.load_declared(raw, spec)}
-        except declared.DeclarationError as err:
-            raise DataFormatError(str(err)) from None
-        return write_prepared(dataset, frames, out_dir, conflicts)
+        decl = declared.declaration(dataset, declaration)
+        return write_prepared(dataset, {decl.split: load_declared_set(raw, decl)}, out_dir, conflicts)
     splits = list(splits or SPLITS[dataset])
     if shares:
         if not Path(raw).is_file():
