@@ -24,6 +24,7 @@ include: "rules/mistakes.smk"
 include: "rules/dynamics.smk"
 include: "rules/adversarial.smk"
 include: "rules/analysis.smk"
+include: "rules/encoders.smk"
 include: "rules/report.smk"
 
 
@@ -47,6 +48,7 @@ localrules:
     error_spreadsheet,
     analysis_tables,
     run_facts,
+    compare_encoders,
     report,
 
 

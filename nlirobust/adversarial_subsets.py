@@ -24,10 +24,10 @@ def prediction_key(path: str | Path) -> dict:
 
 
 def attack_key(path: str | Path) -> dict:
-    """attack, seed and lr of a file in an attack set's folder (results/adversarial/{attack}/snli/seed/lr/)."""
+    """attack, seed and lr of a file in an attack set's folder (run_paths.attack_dir)."""
     run = parse_run(path)
     if run.attack is None:
-        raise ValueError(f"{path}: not inside results/adversarial/{{attack}}/snli/seed{{seed}}/lr{{lr}}/")
+        raise ValueError(f"{path}: not inside an attack set's folder (results/attack_sets/{{encoder}}/adversarial/...)")
     return {"attack": run.attack, "seed": run.seed, "lr": float(run.lr)}
 
 

@@ -25,6 +25,7 @@ from nlirobust.adversarial_subsets import (
     subset_sources,
     subset_tables,
 )
+from nlirobust.run_paths import one_encoder
 from nlirobust.stats import SEED_TEST_NOTE, holm, mcnemar_exact, seed_level_p, seed_test_cells, seed_test_note
 from nlirobust.tables import COLLAPSED_MARK, collapsed, mean_sd, percent, points
 
@@ -215,6 +216,7 @@ def write_adversarial_tables(
     leakage: str = "exclude",
 ) -> None:
     """Every table of the study as `{name}.csv` (long data) and `{name}.md` (mean ± sd over seeds, per lr)."""
+    one_encoder([*summary_files, *metric_files, *prediction_files])  # a table over seeds never mixes encoders
     from nlirobust.tables import to_markdown, write_table
 
     out = Path(out_dir)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from nlirobust.error_analysis import frequency_table, llm_comparison
-from nlirobust.run_paths import evalset_of, llm_evalset_of, parse_run
+from nlirobust.run_paths import evalset_of, llm_evalset_of, one_encoder, parse_run
 from nlirobust.tables import mean_sd, to_markdown, write_table
 
 
@@ -18,6 +18,7 @@ def write_analysis_tables(
     out_dir: str | Path,
 ) -> None:
     """error_types and fixes ranked by frequency, and the model-vs-LLM comparison, as CSV and Markdown."""
+    one_encoder([*sheet_files, *prediction_files])  # a table over seeds never mixes encoders
     sheets = []
     for path in sheet_files:
         run = parse_run(path)

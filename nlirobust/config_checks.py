@@ -111,7 +111,40 @@ def config_problem(config: dict, config_files: list[str | Path], schema_file: st
         problem = duplicate_key_problem(path)
         if problem:
             return problem
-    return data_names_problem(config) or schema_problem(config, schema_file)
+    return data_names_problem(config) or schema_problem(config, schema_file) or encoders_problem(config, schema_file)
+
+
+def encoders_problem(config: dict, schema_file: str | Path) -> str | None:
+    """`model:` and `models:` both or neither; an encoder name given twice or one results/ uses for a folder; an
+    encoder's `training:` override that the `training:` block's schema refuses (unknown key, wrong type)."""
+    import jsonschema
+
+    from nlirobust.names import RESERVED_ENCODER_NAMES
+
+    if ("model" in config) == ("models" in config):
+        return "config: give `model:` (one encoder) or `models:` (a list of encoders), not " + (
+            "both" if "model" in config else "neither"
+        )
+    seen: set[str] = set()
+    for i, entry in enumerate(config.get("models") or []):
+        name = entry["name"]
+        if name in seen:
+            return f"config: models[{i}].name: '{name}' is given twice"
+        if name in RESERVED_ENCODER_NAMES:
+            return (
+                f"config: models[{i}].name: '{name}' names a folder of results/ beside the encoders' "
+                f"({', '.join(RESERVED_ENCODER_NAMES)}); choose another"
+            )
+        seen.add(name)
+        training = yaml.safe_load(Path(schema_file).read_text())["properties"]["training"]
+        overrides = {k: v for k, v in training.items() if k != "required"}
+        for error in jsonschema.Draft202012Validator(overrides).iter_errors(entry.get("training") or {}):
+            where = key_path(["models", i, "training", *error.absolute_path])
+            if error.validator == "additionalProperties":
+                unknown = sorted(set(error.instance) - set(training["properties"]))
+                return f"config: unknown key {unknown[0]!r} in {where} (known: {', '.join(training['properties'])})"
+            return f"config: {where}: {error.message}"
+    return None
 
 
 def recipe_problem(config: dict) -> str | None:
@@ -211,16 +244,18 @@ def set_names_problem(config: dict) -> str | None:
 
 
 def final_rates_problem(config: dict) -> str | None:
-    """A mapping of final learning rates per recipe that leaves a configured recipe out."""
-    rates = config["mistakes"]["final_learning_rates"]
-    if not isinstance(rates, dict):
-        return None
-    for recipe in config["recipes"]:
-        if recipe not in rates:
-            return (
-                f"config: mistakes.final_learning_rates: no rates for recipe '{recipe}' "
-                f"(the mapping names {', '.join(rates)})"
-            )
+    """A mapping of final learning rates per recipe (the study's or an encoder's) that leaves a recipe out."""
+    mappings = [("mistakes.final_learning_rates", config["mistakes"]["final_learning_rates"])]
+    mappings += [
+        (f"models[{i}].final_learning_rates", entry.get("final_learning_rates"))
+        for i, entry in enumerate(config.get("models") or [])
+    ]
+    for key, rates in mappings:
+        if not isinstance(rates, dict):
+            continue
+        for recipe in config["recipes"]:
+            if recipe not in rates:
+                return f"config: {key}: no rates for recipe '{recipe}' (the mapping names {', '.join(rates)})"
     return None
 
 
@@ -251,7 +286,12 @@ def workflow_problem(config: dict) -> str | None:
         problem = cross_key_check(config)
         if problem:
             return problem
-    models = [("model.name_or_path", config["model"]["name_or_path"], config["model"].get("max_length"))]
+    from nlirobust.workflow_config import encoders
+
+    models = [
+        ("model.name_or_path" if "model" in config else f"models[{i}].name_or_path", e["name_or_path"], e["max_length"])
+        for i, e in enumerate(encoders(config))
+    ]
     llm = (config.get("analysis") or {}).get("llm")
     if llm:
         models.append(("analysis.llm.model", llm["model"], None))

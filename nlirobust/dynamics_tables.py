@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from nlirobust.dynamics import region_counts
-from nlirobust.run_paths import parse_run
+from nlirobust.run_paths import one_encoder, parse_run
 from nlirobust.tables import mean_sd, to_markdown, write_table
 
 
@@ -17,6 +17,7 @@ def write_dynamics_tables(
 ) -> None:
     """regions.csv (one row per run) and regions.md (mean ± sd over seeds per recipe and learning rate), and the
     data maps figure."""
+    one_encoder(list(dynamics_files))  # a table over seeds never mixes encoders
     from nlirobust.plots import data_maps
 
     frames = {path: pd.read_parquet(path) for path in dynamics_files}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from nlirobust.data.io import atomic_path
+from nlirobust.run_paths import one_encoder
 from nlirobust.tables import accuracy_long, accuracy_wide, epoch_long, epoch_view, mark_kept_overlap, to_markdown
 
 
@@ -20,6 +21,7 @@ def write_initial_tables(
 ) -> None:
     """Accuracy (one row per run and set; † where a run trained on pairs of the set) and the epoch logs, each as
     CSV data and a Markdown view (accuracy: mean ± sd over seeds per recipe and learning rate)."""
+    one_encoder([*metric_files, *epoch_logs, *run_files])  # a table over seeds never mixes encoders
     long = mark_kept_overlap(accuracy_long(metric_files), run_files)
     epochs = epoch_long(epoch_logs)
     for frame, path in ((long, accuracy_csv), (epochs, epochs_csv)):

@@ -10,7 +10,7 @@ import pandas as pd
 from nlirobust import mistake_frames as mt
 from nlirobust.labels import LABEL_NAMES
 from nlirobust.names import TWO_WAY_DATASETS, TWO_WAY_LABEL_NAMES
-from nlirobust.run_paths import parse_run
+from nlirobust.run_paths import one_encoder, parse_run
 from nlirobust.stats import SEED_TEST_NOTE, with_seed_tests
 from nlirobust.tables import (
     COLLAPSED_MARK,
@@ -39,6 +39,7 @@ def write_mistake_tables(
     run.json; `initial_run_files`: every initial run's (what their chains kept under leakage: report marks the
     cells before and after tuning). Tables 1, 2 and 5-9 are per challenge set: write_challenge_tables.
     """
+    one_encoder([*combination_files, *metrics_before, *final_run_files, *initial_run_files])  # never two encoders
     out = Path(out_dir)
     combinations = pd.concat(
         [pd.read_csv(path).assign(**parse_run(path).key()) for path in combination_files], ignore_index=True
@@ -123,6 +124,7 @@ def write_challenge_tables(
     Tables 8 and 9 (the initial models' accuracy by category x gold label, and by each of `category_fields`, the
     set's further category columns in `pairs_file`: HANS's subcase) are how HANS's authors report it.
     """
+    one_encoder([*before_files, *after_files, *initial_run_files])  # a table over seeds never mixes encoders
     out = Path(out_dir)
     if two_way is None:
         two_way = evalset.split("/")[0] in TWO_WAY_DATASETS

@@ -140,8 +140,10 @@ def model_name_problem(name: str, key: str, max_length: int | None = None) -> st
     """A configured model (`key`: model.name_or_path, analysis.llm.model) that cannot be used, as one config line:
     an existing directory that fails `model_dir_problem`, a path that does not exist, or neither a path nor a hub
     id. `embedded` and hub ids pass (a hub model is checked once downloaded, in its job)."""
+    from nlirobust.names import EMBEDDED_ENCODERS
+
     name = str(name)
-    if name == "embedded":
+    if name in EMBEDDED_ENCODERS:
         return None
     if Path(name).exists():
         problem = model_dir_problem(name, max_length)

@@ -52,6 +52,10 @@ EVALUATION_SETS: tuple[str, ...] = (
 CHALLENGE_SETS: tuple[str, ...] = ("breaking_nli/test", "hans/test")
 ANALYSIS_SETS: tuple[str, ...] = EVALUATION_SETS[:5]  # the error analysis: SNLI, MNLI and Breaking NLI
 MODEL_KINDS: tuple[str, ...] = ("initial", "final", "adversarial")
+# `name_or_path` values of the encoders built here (nlirobust/embedded/model.py): a tiny ELECTRA and a tiny BERT
+EMBEDDED_ENCODERS: tuple[str, ...] = ("embedded", "embedded-bert")
+# folder names an encoder's name would stand beside in results/ (run_paths.py): no encoder may take one
+RESERVED_ENCODER_NAMES: tuple[str, ...] = ("final", "adversarial", "llm", "sample", "projections", "learning_curves")
 LEAKAGE_ACTIONS: tuple[str, ...] = ("exclude", "fail", "report")
 CONFLICT_ACTIONS: tuple[str, ...] = ("keep", "drop", "fail")  # data.conflicting_duplicates
 MISTAKE_RECORDS: tuple[str, ...] = ("eval_pass", "train_forward")

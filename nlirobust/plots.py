@@ -279,3 +279,34 @@ def data_maps(dynamics: pd.DataFrame, recipes: list[str], out: str | Path) -> No
     if image is not None:
         fig.colorbar(image, ax=axes.ravel().tolist(), label="correctness (share of epochs right)")
     _save(fig, out)
+
+
+def encoder_comparison_figure(summary: pd.DataFrame, out: str | Path) -> None:
+    """The comparison's headline cells (validation, each set overall, the changes and drops): one panel per recipe,
+    one bar per encoder at its chosen rate (in the legend), mean with sd over seeds as the error bar."""
+    from nlirobust.encoder_comparison import headline_cells
+
+    headline = headline_cells(summary["cell"])
+    recipes = list(dict.fromkeys(summary["recipe"]))
+    encoders = list(dict.fromkeys(summary["encoder"]))
+    across = panels_across(len(recipes), 6.0)
+    rows = -(-len(recipes) // across)
+    fig, axes = plt.subplots(rows, across, figsize=(6.0 * across, 3.6 * rows), squeeze=False)
+    width = 0.8 / max(len(encoders), 1)
+    x = np.arange(len(headline))
+    for ax, recipe in zip(axes.flat, recipes, strict=False):
+        part = summary[summary["recipe"] == recipe]
+        for i, encoder in enumerate(encoders):
+            mine = part[part["encoder"] == encoder].set_index("cell").reindex(headline)
+            rate = mine["lr"].dropna()
+            label = f"{encoder} ({lr_label(rate.iloc[0])})" if not rate.empty else encoder
+            ax.bar(x + i * width, mine["mean"], width, yerr=mine["sd"].fillna(0), label=label, capsize=2)
+        ax.set_xticks(x + width * (len(encoders) - 1) / 2, headline, rotation=30, ha="right", fontsize=8)
+        ax.set_title(recipe)
+        ax.set_ylabel("% (changes and drops: points)")
+        ax.axhline(0, color="grey", linewidth=0.5)
+        ax.legend(fontsize=7)
+    for ax in list(axes.flat)[len(recipes) :]:
+        ax.set_visible(False)
+    fig.suptitle("Encoders compared: mean ± sd over seeds at each encoder's rate chosen on validation")
+    _save(fig, out)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from nlirobust.names import STAGE_VALIDATION, lr_name
+from nlirobust.names import EMBEDDED_ENCODERS, STAGE_VALIDATION, lr_name
 from nlirobust.tables import mean_sd
 
 
@@ -39,7 +39,7 @@ def comparison_section(
         f"**{100 * baseline['accuracy']:.1f}%** (majority class {100 * baseline['majority_class_accuracy']:.1f}%)."
     ]
     run_config = run_config or {}
-    embedded = run_config.get("model") == "embedded"
+    embedded = run_config.get("model") in EMBEDDED_ENCODERS
     chosen = chosen_learning_rates(long)
     lines.append(
         "- Learning rate of each recipe, chosen on its last stage's validation set (highest mean accuracy over "
@@ -84,8 +84,9 @@ def comparison_section(
 
 
 EMBEDDED_WHY = (
-    "this run is the embedded default: a tiny ELECTRA (2 layers) trained from random weights on generated "
-    "SNLI-/MNLI-shaped pairs, so its numbers measure the workflow, not the published model"
+    "this encoder is one built here (embedded: a tiny ELECTRA of 2 layers; embedded-bert: a tiny BERT of 3) and "
+    "trained from random weights on generated SNLI-/MNLI-shaped pairs, so its numbers measure the workflow, not "
+    "the published model"
 )
 CHANCE = 1 / 3
 

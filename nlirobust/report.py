@@ -192,23 +192,49 @@ def by_section(manifest: list[dict]) -> dict[str, list[dict]]:
     return sections
 
 
+def encoders_section(shared: dict[str, list[dict]], encoders: list[dict], captions: Path, out: Path) -> list[str]:
+    """Every encoder side by side, first: the comparison table and its figure (one encoder: one line says so)."""
+    if not shared["encoders"]:
+        return []
+    names = ", ".join(f"`{e['name']}` (`{e['name_or_path']}`)" for e in encoders)
+    intro = (
+        f"One encoder in this run, {names}: nothing to compare it with but the published numbers."
+        if len(encoders) == 1
+        else f"{len(encoders)} encoders: {names}. Each is read at its own rate, chosen per recipe on the recipe's "
+        "last stage's validation set; every cell is one encoder, one recipe and one rate (mean ± sd over seeds)."
+    )
+    parts = ["## Encoders compared", "", intro, ""] + table_lines(shared["encoders"], captions)
+    if len(encoders) > 1:
+        parts += figure_lines(shared["encoders_figure"], captions, out)
+    return parts
+
+
+def demoted(lines: list[str]) -> list[str]:
+    """Markdown headings one level down (an encoder's sections under its own heading)."""
+    return ["#" + line if line.startswith("#") else line for line in lines]
+
+
 def write_report(out: str | Path, manifest: list[dict], run_config: dict, captions: str | Path) -> None:
-    """results/report.md from the files the manifest lists ({section, path, caption}; rules/report.smk)."""
+    """results/report.md from the files the manifest lists ({section, path, caption, encoder}; rules/report.smk):
+    the data, the leakage and the encoders compared, then each encoder's studies (under its own heading when there
+    are several)."""
     from nlirobust.data.io import atomic_path
 
     out, captions = Path(out), Path(captions)
-    sections = by_section(manifest)
-    accuracy_csv, baseline_json = (entry["path"] for entry in sections["reference"])
-    baseline = json.loads(Path(baseline_json).read_text())
-    overlap = sections["leakage"][0]["path"] if sections["leakage"] else None
-    training = run_config["training"]
-    parts = [
-        "# nlirobust report",
-        "",
-        f"Model `{run_config['model']}`; recipes {', '.join(run_config['recipes'])}; seeds "
-        f"{', '.join(map(str, run_config['seeds']))}; learning rates {', '.join(run_config['learning_rates'])}; "
-        f"{training['epochs']} epoch(s) a stage, batch size {training['batch_size']}.",
-        "",
+    shared = by_section([entry for entry in manifest if not entry.get("encoder")])
+    encoders = run_config["encoders"]
+    overlap = shared["leakage"][0]["path"] if shared["leakage"] else None
+    parts = ["# nlirobust report", ""]
+    for encoder in encoders:
+        training = encoder["training"]
+        parts += [
+            f"Encoder `{encoder['name']}` (`{encoder['name_or_path']}`, max length {encoder['max_length']}); recipes "
+            f"{', '.join(run_config['recipes'])}; seeds {', '.join(map(str, run_config['seeds']))}; learning rates "
+            f"{', '.join(encoder['learning_rates'])}; {training['epochs']} epoch(s) a stage, batch size "
+            f"{training['batch_size']}.",
+            "",
+        ]
+    parts += [
         "## Data",
         "",
         "Pairs per split after loading; pairs without a gold label (SNLI's -1) are dropped and counted, and so are "
@@ -216,10 +242,31 @@ def write_report(out: str | Path, manifest: list[dict], run_config: dict, captio
         "says drop).",
         "",
         data_section(
-            [entry["path"] for entry in sections["data"]], tuple(run_config.get("two_way_sets", TWO_WAY_DATASETS))
+            [entry["path"] for entry in shared["data"]], tuple(run_config.get("two_way_sets", TWO_WAY_DATASETS))
         ),
         "",
         *leakage_section(overlap, run_config.get("leakage", "exclude")),
+    ]
+    parts += encoders_section(shared, encoders, captions, out)
+    for encoder in encoders:
+        sections = by_section([entry for entry in manifest if entry.get("encoder") == encoder["name"]])
+        body = encoder_parts(sections, encoder, run_config, captions, out)
+        if len(encoders) > 1:
+            body = [f"## Encoder `{encoder['name']}` (`{encoder['name_or_path']}`)", "", *demoted(body)]
+        parts += body
+    with atomic_path(out) as tmp:
+        tmp.write_text("\n".join(parts))
+
+
+def encoder_parts(
+    sections: dict[str, list[dict]], encoder: dict, run_config: dict, captions: Path, out: Path
+) -> list[str]:
+    """One encoder's studies: initial fine-tuning, mistaken examples, dynamics, adversarial, error analysis."""
+    accuracy_csv, baseline_json = (entry["path"] for entry in sections["reference"])
+    baseline = json.loads(Path(baseline_json).read_text())
+    training = encoder["training"]
+    setting = {"model": encoder["name_or_path"], "training": training, "learning_rates": encoder["learning_rates"]}
+    parts = [
         "## Initial fine-tuning: accuracy",
         "",
         "Accuracy in percent of each recipe's final model (mean ± sd over seeds where there are several); a "
@@ -227,7 +274,7 @@ def write_report(out: str | Path, manifest: list[dict], run_config: dict, captio
         "",
         Path(sections["accuracy"][0]["path"]).read_text().strip(),
         "",
-        comparison_section(accuracy_csv, baseline, run_config.get("reference_accuracy", {}), run_config),
+        comparison_section(accuracy_csv, baseline, run_config.get("reference_accuracy", {}), setting),
         "",
         "## Initial fine-tuning: per epoch",
         "",
@@ -265,5 +312,4 @@ def write_report(out: str | Path, manifest: list[dict], run_config: dict, captio
         )
     if sections["run_facts"]:
         parts += analysis_section(sections, captions, out)
-    with atomic_path(out) as tmp:
-        tmp.write_text("\n".join(parts))
+    return parts

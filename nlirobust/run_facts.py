@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from nlirobust.run_paths import evalset_of, parse_run
+from nlirobust.run_paths import evalset_of, one_encoder, parse_run
 from nlirobust.tables import mean_sd, to_markdown, write_table
 
 HYPERPARAMETERS: tuple[str, ...] = (
@@ -118,6 +118,7 @@ def write_run_facts(
 ) -> None:
     """The run-facts tables: runs (every training job), hardware, hyperparameters (initial runs) and inference
     timing; and the learning curves (write_learning_curves)."""
+    one_encoder([*run_files, *metric_files, *train_logs])  # a table over seeds never mixes encoders
     out = Path(out_dir)
     runs = runs_long(run_files)
     columns = ["kind", "run", "epochs", "batch_size", "learning_rate_used", "train_examples", "train_seconds"]

@@ -6,12 +6,15 @@ Snakemake. They assume a config that passed nlirobust.config_checks.check (every
 
 from __future__ import annotations
 
+import re
+
 from nlirobust.data.declared import declaration, is_declared
 from nlirobust.names import (
     AMBIGUITY_SELECTIONS,
     EVALUATION_SETS,
     EXTRA_CATEGORY_FIELDS,
     OPTIONAL_DATASETS,
+    RESERVED_ENCODER_NAMES,
     SPLITS,
     TWO_WAY_DATASETS,
     lr_name,
@@ -19,11 +22,44 @@ from nlirobust.names import (
 from nlirobust.run_paths import adversarial_id, final_id, run_id
 
 MODEL_KINDS: tuple[str, ...] = ("initial", "final", "adversarial")
+DEFAULT_MAX_LENGTH = 128
 
 
-def learning_rates(config: dict) -> list[str]:
-    """The grid's learning rates as run paths name them."""
-    return [lr_name(lr) for lr in config["learning_rates"]]
+def encoder_name_of(name_or_path: str) -> str:
+    """The name a lone `model:` block's encoder gets in run paths: the last part of its hub id or directory
+    (google/electra-small-discriminator -> electra-small-discriminator), in the letters a name may have."""
+    name = re.sub(r"[^A-Za-z0-9_-]", "-", str(name_or_path).rstrip("/").split("/")[-1]).strip("-_")
+    return name if name and name not in RESERVED_ENCODER_NAMES else f"model-{name}"
+
+
+def encoders(config: dict) -> list[dict]:
+    """Every encoder the studies fan out over (`models:`, or the one `model:`), each complete: name,
+    name_or_path, max_length, learning_rates, final_learning_rates, training (the global settings with this
+    encoder's own on top) and resources (rule -> needs that differ from the rule's)."""
+    entries = config.get("models") or [{"name": encoder_name_of(config["model"]["name_or_path"]), **config["model"]}]
+    return [
+        {
+            "name": str(entry["name"]),
+            "name_or_path": str(entry["name_or_path"]),
+            "max_length": int(entry.get("max_length") or DEFAULT_MAX_LENGTH),
+            "learning_rates": list(entry.get("learning_rates") or config["learning_rates"]),
+            "final_learning_rates": entry.get("final_learning_rates") or config["mistakes"]["final_learning_rates"],
+            "training": config["training"] | dict(entry.get("training") or {}),
+            "resources": dict(entry.get("resources") or {}),
+        }
+        for entry in entries
+    ]
+
+
+def encoder_names(config: dict) -> list[str]:
+    return [entry["name"] for entry in encoders(config)]
+
+
+def learning_rates(config: dict, encoder: dict | None = None) -> list[str]:
+    """The grid's learning rates as run paths name them: one encoder's (its own list, or `learning_rates`), or,
+    without one, every rate any encoder uses (in order of appearance)."""
+    rates = encoder["learning_rates"] if encoder else [lr for e in encoders(config) for lr in e["learning_rates"]]
+    return list(dict.fromkeys(lr_name(lr) for lr in rates))
 
 
 def challenge_sets(config: dict) -> list[str]:
@@ -87,9 +123,10 @@ def in_distribution_sets(config: dict) -> list[str]:
     return [s for s in ("snli/validation", "mnli/validation_matched") if s in evaluation_sets(config)]
 
 
-def final_learning_rates(config: dict, recipe: str) -> list[str]:
-    """A recipe's final learning rates: one list for all recipes (a grid), or the recipe's own list (a mapping)."""
-    rates = config["mistakes"]["final_learning_rates"]
+def final_learning_rates(config: dict, recipe: str, encoder: dict | None = None) -> list[str]:
+    """A recipe's final learning rates: one list for all recipes (a grid), or the recipe's own list (a mapping);
+    an encoder's own `final_learning_rates` where it has them."""
+    rates = (encoder or {}).get("final_learning_rates") or config["mistakes"]["final_learning_rates"]
     if isinstance(rates, dict):
         rates = rates[recipe]
     return [lr if lr == "from_schedule" else lr_name(lr) for lr in rates]
@@ -113,26 +150,34 @@ def analysis_kinds(config: dict) -> list[str]:
     return [k for k in config["analysis"]["models"] if k != "adversarial" or config.get("adversarial")]
 
 
-def model_ids(config: dict, kinds: list[str] | tuple[str, ...] = MODEL_KINDS) -> list[str]:
-    """Every trained model of the given kinds, as model ids (`nlirobust.run_paths`), in a fixed order:
-    initial (recipe, seed, lr), final (selection, recipe, final lr, seed, lr), adversarial (attack, seed, lr)."""
-    seeds, lrs, recipes = config["seeds"], learning_rates(config), config["recipes"]
+def model_ids(config: dict, kinds: list[str] | tuple[str, ...] = MODEL_KINDS, encoder: str | None = None) -> list[str]:
+    """Every trained model of the given kinds, as model ids (`nlirobust.run_paths`), in a fixed order: encoder by
+    encoder (or the one named), initial (recipe, seed, lr), final (selection, recipe, final lr, seed, lr),
+    adversarial (attack, seed, lr); each encoder over its own learning rates."""
+    seeds, recipes = config["seeds"], config["recipes"]
     models = []
-    if "initial" in kinds:
-        models += [run_id(recipe, seed, lr) for recipe in recipes for seed in seeds for lr in lrs]
-    if "final" in kinds:
-        models += [
-            final_id(selection, final_lr, recipe, seed, lr)
-            for selection in config["mistakes"]["selections"]
-            for recipe in recipes
-            for final_lr in final_learning_rates(config, recipe)
-            for seed in seeds
-            for lr in lrs
-        ]
-    if "adversarial" in kinds:
-        models += [
-            adversarial_id(attack, seed, lr) for attack in retrain_attacks(config) for seed in seeds for lr in lrs
-        ]
+    for entry in encoders(config):
+        name, lrs = entry["name"], learning_rates(config, entry)
+        if encoder is not None and name != encoder:
+            continue
+        if "initial" in kinds:
+            models += [run_id(name, recipe, seed, lr) for recipe in recipes for seed in seeds for lr in lrs]
+        if "final" in kinds:
+            models += [
+                final_id(name, selection, final_lr, recipe, seed, lr)
+                for selection in config["mistakes"]["selections"]
+                for recipe in recipes
+                for final_lr in final_learning_rates(config, recipe, entry)
+                for seed in seeds
+                for lr in lrs
+            ]
+        if "adversarial" in kinds:
+            models += [
+                adversarial_id(name, attack, seed, lr)
+                for attack in retrain_attacks(config)
+                for seed in seeds
+                for lr in lrs
+            ]
     return models
 
 

@@ -27,7 +27,7 @@ rule sample_adversarial_pairs:
 
 rule attack_baseline:
     input:
-        model=f"{run_dir('snli')}/model",
+        model=f"{run_dir(recipe='snli')}/model",
         sample="results/adversarial/sample/seed{seed}.parquet",
     output:
         attack=f"{ATTACK_DIR}/attack.jsonl",
@@ -35,24 +35,22 @@ rule attack_baseline:
         heldout=f"{ATTACK_DIR}/heldout.parquet",
         summary=f"{ATTACK_DIR}/summary.json",
     log:
-        "logs/adversarial/attack/{attack}/seed{seed}/lr{lr}.log",
+        "logs/adversarial/attack/{encoder}/{attack}/seed{seed}/lr{lr}.log",
     benchmark:
-        "logs/benchmarks/attack_baseline/adversarial/attack/{attack}/seed{seed}/lr{lr}.tsv"
+        "logs/benchmarks/attack_baseline/adversarial/attack/{encoder}/{attack}/seed{seed}/lr{lr}.tsv"
     conda:
         "../envs/nlirobust.yaml"
     threads: config["training"].get("threads", 1)
     resources:
         gpu=1,
-        mem_mb=attempts(8000),
-        runtime=attempts(120),
+        mem_mb=encoder_attempts("attack_baseline", "mem_mb", 8000),
+        runtime=encoder_attempts("attack_baseline", "runtime", 120),
     params:
         script=script_path("attack_baseline.py"),
         out_dir=lambda wildcards, output: os.path.dirname(output.summary),
-        options=(
-            f"--top-k {ADVERSARIAL['top_k']} --max-length {config['model']['max_length']}"
+        options=lambda wc: (
+            f"--top-k {ADVERSARIAL['top_k']} --max-length {ENCODERS[wc.encoder]['max_length']}"
             + (" --word-level" if ADVERSARIAL["word_level"] else "")
-            if ADVERSARIAL
-            else ""
         ),
     shell:
         "python {params.script:q} --model {input.model:q} --sample {input.sample:q} --method {wildcards.attack} "
@@ -68,9 +66,9 @@ rule adversarial_training_data:
         train=temp(f"{ATTACK_DIR}/retrain_data.parquet"),
         validation=temp(f"{ATTACK_DIR}/retrain_validation.parquet"),
     log:
-        "logs/adversarial/retrain_data/{attack}/seed{seed}/lr{lr}.log",
+        "logs/adversarial/retrain_data/{encoder}/{attack}/seed{seed}/lr{lr}.log",
     benchmark:
-        "logs/benchmarks/adversarial_training_data/adversarial/retrain_data/{attack}/seed{seed}/lr{lr}.tsv"
+        "logs/benchmarks/adversarial_training_data/adversarial/retrain_data/{encoder}/{attack}/seed{seed}/lr{lr}.tsv"
     conda:
         "../envs/nlirobust.yaml"
     resources:
@@ -97,22 +95,25 @@ rule retrain_adversarial:
         epoch_log=f"{model_dir(RETRAINED_MODEL)}/epoch_log.csv",
         run=f"{model_dir(RETRAINED_MODEL)}/run.json",
     log:
-        "logs/adversarial/retrain/{attack}/seed{seed}/lr{lr}.log",
+        "logs/adversarial/retrain/{encoder}/{attack}/seed{seed}/lr{lr}.log",
     benchmark:
-        "logs/benchmarks/retrain_adversarial/adversarial/retrain/{attack}/seed{seed}/lr{lr}.tsv"
+        "logs/benchmarks/retrain_adversarial/adversarial/retrain/{encoder}/{attack}/seed{seed}/lr{lr}.tsv"
     conda:
         "../envs/nlirobust.yaml"
     threads: config["training"].get("threads", 1)
     resources:
         gpu=1,
-        mem_mb=attempts(16000),
-        runtime=attempts(720),
+        mem_mb=encoder_attempts("retrain_adversarial", "mem_mb", 16000),
+        runtime=encoder_attempts("retrain_adversarial", "runtime", 720),
     params:
         script=script_path("train_stage.py"),
         out_dir=lambda wildcards, output: os.path.dirname(output.run),
         checkpoints=checkpoint_dir(RETRAINED_MODEL),
-        flags=training_flags(epochs=(ADVERSARIAL or {}).get("retrain_epochs") or config["training"]["epochs"]),
-        speed=training_speed_flags(),
+        flags=lambda wc: training_flags(
+            wc.encoder,
+            epochs=ADVERSARIAL.get("retrain_epochs") or ENCODERS[wc.encoder]["training"]["epochs"],
+        ),
+        speed=lambda wc: training_speed_flags(wc.encoder),
     shell:
         train_command(extra="--record_train_predictions False") + " > {log:q} 2>&1"
 
@@ -133,34 +134,33 @@ rule evaluate_attack_set:
     threads: config["training"].get("threads", 1)
     resources:
         gpu=1,
-        mem_mb=attempts(8000),
-        runtime=attempts(120),
+        mem_mb=encoder_attempts("evaluate_attack_set", "mem_mb", 8000),
+        runtime=encoder_attempts("evaluate_attack_set", "runtime", 120),
     params:
         script=script_path("evaluate_model.py"),
         out_prefix=predictions_file("{model}", "attack/{attack}").removesuffix(".parquet"),
-        max_length=config["model"]["max_length"],
-        options=evaluation_flags(),
-        speed=evaluation_speed_flags(),
+        options=lambda wc: evaluation_flags(encoder_of(wc)),
+        speed=lambda wc: evaluation_speed_flags(encoder_of(wc)),
     shell:
         "python {params.script:q} --model {input.model:q} {params.options} {params.speed} "
         "--set attack/{wildcards.attack}/train {input.train:q} {params.out_prefix:q}/train "
         "--set attack/{wildcards.attack}/heldout {input.heldout:q} {params.out_prefix:q}/heldout "
-        "--max-length {params.max_length} --threads {threads} > {log:q} 2>&1"
+        "--threads {threads} > {log:q} 2>&1"
 
 
 rule adversarial_tables:
     input:
-        summaries=[f"{attack_dir(attack, seed, lr)}/summary.json" for attack in ATTACKS for seed in SEEDS for lr in LRS],
+        summaries=attack_summaries,
         metrics=adversarial_predictions("json"),
         predictions=adversarial_predictions("parquet"),
         test_pairs=prepared("snli", "test"),
     output:
-        **{name: f"results/tables/adversarial/{name}.csv" for name in ADVERSARIAL_TABLES},
-        **{f"{name}_md": f"results/tables/adversarial/{name}.md" for name in ADVERSARIAL_TABLES},
+        **{name: f"{tables_dir('{encoder}')}/adversarial/{name}.csv" for name in ADVERSARIAL_TABLES},
+        **{f"{name}_md": f"{tables_dir('{encoder}')}/adversarial/{name}.md" for name in ADVERSARIAL_TABLES},
     log:
-        "logs/tables/adversarial.log",
+        "logs/tables/{encoder}/adversarial.log",
     benchmark:
-        "logs/benchmarks/adversarial_tables/tables/adversarial.tsv"
+        "logs/benchmarks/adversarial_tables/tables/{encoder}/adversarial.tsv"
     conda:
         "../envs/nlirobust.yaml"
     params:
@@ -186,17 +186,17 @@ rule adversarial_tables:
 
 rule adversarial_plots:
     input:
-        "results/tables/adversarial/error_flow.csv",
+        f"{tables_dir('{encoder}')}/adversarial/error_flow.csv",
     output:
         report(
-            "results/figures/adversarial_error_flow_chart.png",
+            f"{figures_dir('{encoder}')}/adversarial_error_flow_chart.png",
             caption="captions/adversarial_error_flow_chart.rst",
             category="Adversarial training",
         ),
     log:
-        "logs/figures/adversarial.log",
+        "logs/figures/{encoder}/adversarial.log",
     benchmark:
-        "logs/benchmarks/adversarial_plots/figures/adversarial.tsv"
+        "logs/benchmarks/adversarial_plots/figures/{encoder}/adversarial.tsv"
     conda:
         "../envs/nlirobust.yaml"
     params:

@@ -102,14 +102,14 @@ rule hidden_state_map:
     threads: config["training"].get("threads", 1)
     resources:
         gpu=1,
-        mem_mb=attempts(8000),
-        runtime=attempts(60),
+        mem_mb=encoder_attempts("hidden_state_map", "mem_mb", 8000),
+        runtime=encoder_attempts("hidden_state_map", "runtime", 60),
     params:
         script=script_path("hidden_state_map.py"),
         max_errors=(ANALYSIS or {}).get("projection_errors", 1500),
         max_correct=(ANALYSIS or {}).get("projection_correct", 500),
-        max_length=config["model"]["max_length"],
-        batch_size=Untracked(str(config["training"].get("eval_batch_size", 128))),
+        max_length=lambda wc: ENCODERS[encoder_of(wc)]["max_length"],
+        batch_size=lambda wc: Untracked(str(ENCODERS[encoder_of(wc)]["training"].get("eval_batch_size", 128))),
     shell:
         "python {params.script:q} --model {input.model:q} --predictions {input.predictions:q} --pairs {input.pairs:q} "
         "--max-errors {params.max_errors} --max-correct {params.max_correct} --batch-size {params.batch_size} "
@@ -119,16 +119,16 @@ rule hidden_state_map:
 
 rule analysis_tables:
     input:
-        sheets=analysis_outputs("results/analysis/{model}/{evalset}/errors.csv"),
-        predictions=analysis_outputs(predictions_file("{model}", "{evalset}")),
+        sheets=lambda wc: analysis_outputs("results/analysis/{model}/{evalset}/errors.csv", wc.encoder),
+        predictions=lambda wc: analysis_outputs(predictions_file("{model}", "{evalset}"), wc.encoder),
         llm=[p for evalset in ANALYSIS_SETS for p in llm_predictions_of(*evalset.split("/"))],
     output:
-        **{name: f"results/tables/analysis/{name}.csv" for name in ANALYSIS_TABLES},
-        **{f"{name}_md": f"results/tables/analysis/{name}.md" for name in ANALYSIS_TABLES},
+        **{name: f"{tables_dir('{encoder}')}/analysis/{name}.csv" for name in ANALYSIS_TABLES},
+        **{f"{name}_md": f"{tables_dir('{encoder}')}/analysis/{name}.md" for name in ANALYSIS_TABLES},
     log:
-        "logs/tables/analysis.log",
+        "logs/tables/{encoder}/analysis.log",
     benchmark:
-        "logs/benchmarks/analysis_tables/tables/analysis.tsv"
+        "logs/benchmarks/analysis_tables/tables/{encoder}/analysis.tsv"
     conda:
         "../envs/nlirobust.yaml"
     params:
@@ -141,21 +141,29 @@ rule analysis_tables:
 
 rule run_facts:
     input:
-        runs=[f"{model_dir(m)}/run.json" for m in models_of(["initial", "final", "adversarial"])],
+        runs=lambda wc: [f"{model_dir(m)}/run.json" for m in models_of(["initial", "final", "adversarial"], wc.encoder)],
         # inference timing of the analysed models (every final model's would add thousands of files to the DAG)
-        metrics=[predictions_file(m, evalset, "json") for m in models_of(ANALYSIS_KINDS) for evalset in EVAL_SETS],
-        train_logs=all_training_runs("train_log.csv"),
-        epoch_logs=all_training_runs("epoch_log.csv"),
-        retrained_train_logs=[f"{model_dir(m)}/train_log.csv" for m in models_of(["adversarial"])],
-        retrained_epoch_logs=[f"{model_dir(m)}/epoch_log.csv" for m in models_of(["adversarial"])],
+        metrics=lambda wc: [
+            predictions_file(m, evalset, "json")
+            for m in models_of(ANALYSIS_KINDS, wc.encoder)
+            for evalset in EVAL_SETS
+        ],
+        train_logs=lambda wc: all_training_runs("train_log.csv", wc.encoder),
+        epoch_logs=lambda wc: all_training_runs("epoch_log.csv", wc.encoder),
+        retrained_train_logs=lambda wc: [
+            f"{model_dir(m)}/train_log.csv" for m in models_of(["adversarial"], wc.encoder)
+        ],
+        retrained_epoch_logs=lambda wc: [
+            f"{model_dir(m)}/epoch_log.csv" for m in models_of(["adversarial"], wc.encoder)
+        ],
     output:
-        **{name: f"results/tables/analysis/{name}.csv" for name in RUN_FACT_TABLES},
-        **{f"{name}_md": f"results/tables/analysis/{name}.md" for name in RUN_FACT_TABLES},
+        **{name: f"{tables_dir('{encoder}')}/analysis/{name}.csv" for name in RUN_FACT_TABLES},
+        **{f"{name}_md": f"{tables_dir('{encoder}')}/analysis/{name}.md" for name in RUN_FACT_TABLES},
         curves=learning_curve_files(),
     log:
-        "logs/tables/run_facts.log",
+        "logs/tables/{encoder}/run_facts.log",
     benchmark:
-        "logs/benchmarks/run_facts/tables/run_facts.tsv"
+        "logs/benchmarks/run_facts/tables/{encoder}/run_facts.tsv"
     conda:
         "../envs/nlirobust.yaml"
     params:

@@ -16,6 +16,7 @@ from nlirobust.config_checks import check
 from nlirobust.provenance import file_digest
 from nlirobust.names import (
     ADVERSARIAL_TABLES,
+    EMBEDDED_ENCODERS,
     AMBIGUITY_SELECTIONS,
     ANALYSIS_TABLES,
     DYNAMICS_SELECTIONS,
@@ -31,6 +32,7 @@ from nlirobust.names import (
 )
 from nlirobust.run_paths import (
     RUN_CACHE,
+    ENCODER_PATTERN,
     ATTACK_PATTERN,
     FINAL_LR_PATTERN,
     LR_PATTERN,
@@ -45,10 +47,12 @@ from nlirobust.run_paths import (
     final_id,
     leakage_file,
     llm_file,
+    figures_dir,
     model_dir,
     parse_run,
     predictions_file,
     run_id,
+    tables_dir,
 )
 from nlirobust.workflow_config import (
     analysis_kinds,
@@ -58,6 +62,7 @@ from nlirobust.workflow_config import (
     dataset_splits,
     datasets,
     declared_sets,
+    encoders,
     evaluation_sets,
     final_learning_rates,
     in_distribution_sets,
@@ -107,11 +112,20 @@ def attempts(amount):
     return lambda wildcards, attempt: amount * attempt
 
 
+def encoder_attempts(rule_name, need, amount):
+    """`attempts` for a job of one encoder: the rule's amount, or the encoder's own (`models[].resources`)."""
+    return (
+        lambda wildcards, attempt: ENCODERS[encoder_of(wildcards)]["resources"].get(rule_name, {}).get(need, amount)
+        * attempt
+    )
+
+
 LEAKAGE = config.get("leakage", "exclude")
 MIN_PAIRS = int(config.get("tables", {}).get("min_pairs", 30))
 RECIPES = list(config["recipes"])
 SEEDS = [int(s) for s in config["seeds"]]
-LRS = learning_rates(config)
+ENCODERS = {entry["name"]: entry for entry in encoders(config)}  # `models:` (or the one `model:`), complete
+LRS = {name: learning_rates(config, entry) for name, entry in ENCODERS.items()}  # each encoder's own grid
 EVAL_SETS = evaluation_sets(config)
 DATASETS = datasets(config)  # the prepared data sets: every required one, optional ones (HANS) if configured
 ADVERSARIAL = config.get("adversarial")
@@ -120,6 +134,7 @@ LLM = (ANALYSIS or {}).get("llm")  # optional: without it the LLM rules are skip
 
 
 wildcard_constraints:
+    encoder="|".join(re.escape(name) for name in ENCODERS),
     recipe=RECIPE_PATTERN,
     seed=SEED_PATTERN,
     lr=LR_PATTERN,
@@ -149,16 +164,21 @@ def prepared(dataset, split):
 
 
 # ---- runs -----------------------------------------------------------------------------------------------------
-def run_dir(recipe="{recipe}", seed="{seed}", lr="{lr}"):
-    """results/models/{recipe}/seed{seed}/lr{lr} (wildcards by default)."""
-    return model_dir(run_id(recipe, seed, lr))
+def encoder_of(wildcards):
+    """The encoder a job belongs to: its `encoder` wildcard, or the first part of its model id."""
+    return wildcards.encoder if "encoder" in wildcards.keys() else parse_run(wildcards.model).encoder
+
+
+def run_dir(encoder="{encoder}", recipe="{recipe}", seed="{seed}", lr="{lr}"):
+    """results/models/{encoder}/{recipe}/seed{seed}/lr{lr} (wildcards by default)."""
+    return model_dir(run_id(encoder, recipe, seed, lr))
 
 
 def stage_input_model(wildcards):
     parent = parent_recipe(wildcards.recipe)
     if parent is None:
-        return pretrained_model()
-    return f"{run_dir(parent, wildcards.seed, wildcards.lr)}/model"
+        return pretrained_model(wildcards.encoder)
+    return f"{run_dir(wildcards.encoder, parent, wildcards.seed, wildcards.lr)}/model"
 
 
 def stage_train_data(wildcards):
@@ -205,34 +225,36 @@ def evaluation_set_flags(model):
     )
 
 
-def evaluation_flags():
-    """Options of prediction passes: bf16 changes the numbers (tracked); batch size and cache only the speed. The
-    declared two-way sets are named (HANS is known to the code: a config without such a set passes nothing new)."""
-    training = config["training"]
+def evaluation_flags(encoder):
+    """Options of an encoder's prediction passes: its max_length and bf16 change the numbers (tracked); batch size
+    and cache only the speed. The declared two-way sets are named (HANS is known to the code: a config without
+    such a set passes nothing new)."""
+    training = ENCODERS[encoder]["training"]
     declared_two_way = [name for name in two_way_sets(config) if name in declared_sets(config)]
-    flags = ["--bf16"] if training.get("bf16") else []
+    flags = [f"--max-length {ENCODERS[encoder]['max_length']}"] + (["--bf16"] if training.get("bf16") else [])
     if declared_two_way:
         flags.append("--two-way-sets " + " ".join(declared_two_way))
     return " ".join(flags)
 
 
-def evaluation_speed_flags():
+def evaluation_speed_flags(encoder):
     """Batch size and tokenisation cache of prediction passes: untracked, so editing them reruns nothing."""
-    training = config["training"]
+    training = ENCODERS[encoder]["training"]
     flags = [f"--batch-size {int(training.get('eval_batch_size', 128))}"]
     if training.get("tokenization_cache"):
         flags.append(f"--tokenization-cache {shlex.quote(str(training['tokenization_cache']))}")
     return Untracked(" ".join(flags))
 
 
-def training_flags(**overrides):
-    """The result-changing part of `training:` (with `overrides`) as flags of scripts/train_stage.py."""
+def training_flags(encoder, **overrides):
+    """The result-changing part of an encoder's `training:` (with `overrides`) as flags of scripts/train_stage.py."""
     flags = []
-    for key, value in (config["training"] | overrides).items():
+    for key, value in (ENCODERS[encoder]["training"] | overrides).items():
         if key in SPEED_ONLY_SETTINGS or value is None:
             continue
         flags.append(f"--{key} {shlex.quote(str(value))}")
-    flags.append(f"--max_length {int(config['model']['max_length'])}")
+    flags.append(f"--max_length {int(ENCODERS[encoder]['max_length'])}")
+    flags.append(f"--encoder {encoder} --encoder_name_or_path {shlex.quote(ENCODERS[encoder]['name_or_path'])}")
     flags.append(f"--leakage {LEAKAGE}")
     return " ".join(flags)
 
@@ -248,9 +270,10 @@ def train_command(learning_rate="--learning_rate {wildcards.lr}", extra=""):
     ).rstrip()
 
 
-def training_speed_flags():
-    """The speed- and logging-only part of `training:` (SPEED_ONLY_SETTINGS but threads, which the rule sets)."""
-    training = config["training"]
+def training_speed_flags(encoder):
+    """The speed- and logging-only part of an encoder's `training:` (SPEED_ONLY_SETTINGS but threads, which the
+    rule sets)."""
+    training = ENCODERS[encoder]["training"]
     flags = [
         f"--{key} {shlex.quote(str(training[key]))}"
         for key in SPEED_ONLY_SETTINGS
@@ -260,14 +283,17 @@ def training_speed_flags():
 
 
 # ---- every run ------------------------------------------------------------------------------------------------
-def models_of(kinds):
-    """Model ids of the given kinds (initial, final, adversarial): the one enumeration of the grid."""
-    return model_ids(config, kinds)
+def models_of(kinds, encoder=None):
+    """Model ids of the given kinds (initial, final, adversarial), of every encoder or the one named: the one
+    enumeration of the grid."""
+    return model_ids(config, kinds, encoder)
 
 
-def all_prediction_metrics():
-    return [predictions_file(model, evalset, "json") for model in models_of(["initial"]) for evalset in EVAL_SETS]
+def all_prediction_metrics(encoder):
+    return [
+        predictions_file(model, evalset, "json") for model in models_of(["initial"], encoder) for evalset in EVAL_SETS
+    ]
 
 
-def all_training_runs(filename):
-    return [f"{model_dir(model)}/{filename}" for model in models_of(["initial"])]
+def all_training_runs(filename, encoder):
+    return [f"{model_dir(model)}/{filename}" for model in models_of(["initial"], encoder)]

@@ -87,11 +87,13 @@ rule build_embedded_model:
     input:
         train=[prepared("snli", "train"), prepared("mnli", "train")],
     output:
-        directory("resources/models/embedded"),
+        directory("resources/models/{variant}"),
     log:
-        "logs/data/build_embedded_model.log",
+        "logs/data/build_embedded_model_{variant}.log",
     benchmark:
-        "logs/benchmarks/build_embedded_model/data/build_embedded_model.tsv"
+        "logs/benchmarks/build_embedded_model/data/build_embedded_model_{variant}.tsv"
+    wildcard_constraints:
+        variant="|".join(EMBEDDED_ENCODERS),
     conda:
         "../envs/nlirobust.yaml"
     resources:
@@ -99,11 +101,11 @@ rule build_embedded_model:
         runtime=attempts(30),
     params:
         script=script_path("build_embedded_model.py"),
-        max_length=config["model"]["max_length"],
-        options=json.dumps(config.get("embedded", {}).get("model", {})),
+        max_length=lambda wc: embedded_max_length(wc.variant),
+        options=lambda wc: json.dumps(config.get("embedded", {}).get("model", {}) if wc.variant == "embedded" else {}),
         seed=config.get("embedded", {}).get("seed", 0),
     shell:
-        "python {params.script:q} --train {input.train:q} --out-dir {output:q} "
+        "python {params.script:q} --variant {wildcards.variant} --train {input.train:q} --out-dir {output:q} "
         "--max-length {params.max_length} --seed {params.seed} --model {params.options:q} > {log:q} 2>&1"
 
 

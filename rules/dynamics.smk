@@ -6,11 +6,11 @@ rule training_dynamics:
     input:
         predictions=f"{run_dir()}/train_predictions.parquet",
     output:
-        f"results/dynamics/{run_id('{recipe}', '{seed}', '{lr}')}/dynamics.parquet",
+        f"results/dynamics/{run_id('{encoder}', '{recipe}', '{seed}', '{lr}')}/dynamics.parquet",
     log:
-        "logs/dynamics/{recipe}/seed{seed}/lr{lr}.log",
+        "logs/dynamics/{encoder}/{recipe}/seed{seed}/lr{lr}.log",
     benchmark:
-        "logs/benchmarks/training_dynamics/dynamics/{recipe}/seed{seed}/lr{lr}.tsv"
+        "logs/benchmarks/training_dynamics/dynamics/{encoder}/{recipe}/seed{seed}/lr{lr}.tsv"
     conda:
         "../envs/nlirobust.yaml"
     resources:
@@ -26,19 +26,19 @@ rule training_dynamics:
 
 rule dynamics_tables:
     input:
-        [f"results/dynamics/{run}/dynamics.parquet" for run in models_of(["initial"])],
+        lambda wc: [f"results/dynamics/{run}/dynamics.parquet" for run in models_of(["initial"], wc.encoder)],
     output:
-        regions="results/tables/dynamics/regions.csv",
-        regions_md="results/tables/dynamics/regions.md",
+        regions=f"{tables_dir('{encoder}')}/dynamics/regions.csv",
+        regions_md=f"{tables_dir('{encoder}')}/dynamics/regions.md",
         figure=report(
-            "results/figures/data_maps.png",
+            f"{figures_dir('{encoder}')}/data_maps.png",
             caption="captions/data_maps.rst",
             category="Training dynamics",
         ),
     log:
-        "logs/tables/dynamics.log",
+        "logs/tables/{encoder}/dynamics.log",
     benchmark:
-        "logs/benchmarks/dynamics_tables/tables/dynamics.tsv"
+        "logs/benchmarks/dynamics_tables/tables/{encoder}/dynamics.tsv"
     conda:
         "../envs/nlirobust.yaml"
     params:

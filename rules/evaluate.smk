@@ -21,17 +21,16 @@ rule evaluate_model:
     threads: config["training"].get("threads", 1)
     resources:
         gpu=1,
-        mem_mb=attempts(8000),
-        runtime=attempts(120),
+        mem_mb=encoder_attempts("evaluate_model", "mem_mb", 8000),
+        runtime=encoder_attempts("evaluate_model", "runtime", 120),
     params:
         script=script_path("evaluate_model.py"),
         sets=lambda wc: evaluation_set_flags(wc.model),
-        max_length=config["model"]["max_length"],
-        options=evaluation_flags(),
-        speed=evaluation_speed_flags(),
+        options=lambda wc: evaluation_flags(encoder_of(wc)),
+        speed=lambda wc: evaluation_speed_flags(encoder_of(wc)),
     shell:
         "python {params.script:q} --model {input.model:q} {params.options} {params.speed} {params.sets} "
-        "--max-length {params.max_length} --threads {threads} > {log:q} 2>&1"
+        "--threads {threads} > {log:q} 2>&1"
 
 
 rule hypothesis_only_baseline:
@@ -56,18 +55,18 @@ rule hypothesis_only_baseline:
 
 rule initial_tables:
     input:
-        metrics=all_prediction_metrics(),
-        epoch_logs=all_training_runs("epoch_log.csv"),
-        runs=all_training_runs("run.json"),
+        metrics=lambda wc: all_prediction_metrics(wc.encoder),
+        epoch_logs=lambda wc: all_training_runs("epoch_log.csv", wc.encoder),
+        runs=lambda wc: all_training_runs("run.json", wc.encoder),
     output:
-        accuracy_csv="results/tables/initial_accuracy.csv",
-        accuracy_md="results/tables/initial_accuracy.md",
-        epochs_csv="results/tables/initial_epochs.csv",
-        epochs_md="results/tables/initial_epochs.md",
+        accuracy_csv=f"{tables_dir('{encoder}')}/initial_accuracy.csv",
+        accuracy_md=f"{tables_dir('{encoder}')}/initial_accuracy.md",
+        epochs_csv=f"{tables_dir('{encoder}')}/initial_epochs.csv",
+        epochs_md=f"{tables_dir('{encoder}')}/initial_epochs.md",
     log:
-        "logs/tables/initial.log",
+        "logs/tables/{encoder}/initial.log",
     benchmark:
-        "logs/benchmarks/initial_tables/tables/initial.tsv"
+        "logs/benchmarks/initial_tables/tables/{encoder}/initial.tsv"
     conda:
         "../envs/nlirobust.yaml"
     params:

@@ -12,9 +12,9 @@ rule epoch_mistakes:
         sets=f"{mistakes_dir()}/epoch_sets.parquet",
         combinations=f"{mistakes_dir()}/combinations.csv",
     log:
-        "logs/mistakes/epoch_sets/{recipe}/seed{seed}/lr{lr}.log",
+        "logs/mistakes/epoch_sets/{encoder}/{recipe}/seed{seed}/lr{lr}.log",
     benchmark:
-        "logs/benchmarks/epoch_mistakes/mistakes/epoch_sets/{recipe}/seed{seed}/lr{lr}.tsv"
+        "logs/benchmarks/epoch_mistakes/mistakes/epoch_sets/{encoder}/{recipe}/seed{seed}/lr{lr}.tsv"
     conda:
         "../envs/nlirobust.yaml"
     resources:
@@ -34,9 +34,9 @@ rule select_mistakes:
     output:
         f"{mistakes_dir()}/selection/{{selection}}.parquet",
     log:
-        "logs/mistakes/select/{recipe}/seed{seed}/lr{lr}/{selection}.log",
+        "logs/mistakes/select/{encoder}/{recipe}/seed{seed}/lr{lr}/{selection}.log",
     benchmark:
-        "logs/benchmarks/select_mistakes/mistakes/select/{recipe}/seed{seed}/lr{lr}/{selection}.tsv"
+        "logs/benchmarks/select_mistakes/mistakes/select/{encoder}/{recipe}/seed{seed}/lr{lr}/{selection}.tsv"
     wildcard_constraints:
         selection="|".join(MISTAKE_SELECTIONS + DYNAMICS_SELECTIONS),
     conda:
@@ -62,9 +62,9 @@ rule select_ambiguous:
     output:
         f"{mistakes_dir()}/selection/{{selection}}.parquet",
     log:
-        "logs/mistakes/select/{recipe}/seed{seed}/lr{lr}/{selection}.log",
+        "logs/mistakes/select/{encoder}/{recipe}/seed{seed}/lr{lr}/{selection}.log",
     benchmark:
-        "logs/benchmarks/select_ambiguous/mistakes/select/{recipe}/seed{seed}/lr{lr}/{selection}.tsv"
+        "logs/benchmarks/select_ambiguous/mistakes/select/{encoder}/{recipe}/seed{seed}/lr{lr}/{selection}.tsv"
     wildcard_constraints:
         selection="|".join(AMBIGUITY_SELECTIONS),
     conda:
@@ -108,8 +108,8 @@ rule final_tune:
     threads: config["training"].get("threads", 1)
     resources:
         gpu=1,
-        mem_mb=attempts(16000),
-        runtime=attempts(120),
+        mem_mb=encoder_attempts("final_tune", "mem_mb", 16000),
+        runtime=encoder_attempts("final_tune", "runtime", 120),
     params:
         script=script_path("train_stage.py"),
         out_dir=lambda wildcards, output: os.path.dirname(output.run),
@@ -117,12 +117,12 @@ rule final_tune:
         # a finished tune survives its group's failure (Snakemake removes every member's outputs then)
         run_cache=RUN_CACHE,
         learning_rate=final_learning_rate_flags,
-        flags=training_flags(epochs=config["mistakes"]["final_epochs"], warmup_ratio=0.0),
-        speed=training_speed_flags(),
+        flags=lambda wc: training_flags(wc.encoder, epochs=config["mistakes"]["final_epochs"], warmup_ratio=0.0),
+        speed=lambda wc: training_speed_flags(wc.encoder),
         evaluate=script_path("evaluate_model.py"),
-        sets=lambda wc: evaluation_set_flags(final_id(wc.selection, wc.final_lr, wc.recipe, wc.seed, wc.lr)),
-        eval_options=f"--max-length {config['model']['max_length']} {evaluation_flags()}",
-        eval_speed=evaluation_speed_flags(),
+        sets=lambda wc: evaluation_set_flags(FINAL_MODEL.format(**wc)),
+        eval_options=lambda wc: evaluation_flags(wc.encoder),
+        eval_speed=lambda wc: evaluation_speed_flags(wc.encoder),
     shell:
         "("
         + train_command(
@@ -141,12 +141,12 @@ rule mistake_tables:
         final_runs=all_final_runs("results/models/{run}/run.json"),
         initial_runs=all_initial_runs("results/models/{run}/run.json"),
     output:
-        **{name: f"results/tables/mistakes/{name}.csv" for name in MISTAKE_TABLES},
-        **{f"{name}_md": f"results/tables/mistakes/{name}.md" for name in MISTAKE_TABLES},
+        **{name: f"{mistake_tables_dir()}/{name}.csv" for name in MISTAKE_TABLES},
+        **{f"{name}_md": f"{mistake_tables_dir()}/{name}.md" for name in MISTAKE_TABLES},
     log:
-        "logs/tables/mistakes.log",
+        "logs/tables/{encoder}/mistakes.log",
     benchmark:
-        "logs/benchmarks/mistake_tables/tables/mistakes.tsv"
+        "logs/benchmarks/mistake_tables/tables/{encoder}/mistakes.tsv"
     conda:
         "../envs/nlirobust.yaml"
     params:
@@ -163,17 +163,17 @@ rule mistake_tables:
 # Tables 1, 2 and 5-9 of each challenge set (evaluation.challenge_sets; Breaking NLI always).
 rule challenge_tables:
     input:
-        before=lambda wc: all_initial_runs(f"results/predictions/{{run}}/{CHALLENGE_SETS[wc.challenge]}.parquet"),
-        after=lambda wc: all_final_runs(f"results/predictions/{{run}}/{CHALLENGE_SETS[wc.challenge]}.parquet"),
+        before=lambda wc: all_initial_runs(f"results/predictions/{{run}}/{CHALLENGE_SETS[wc.challenge]}.parquet")(wc),
+        after=lambda wc: all_final_runs(f"results/predictions/{{run}}/{CHALLENGE_SETS[wc.challenge]}.parquet")(wc),
         initial_runs=all_initial_runs("results/models/{run}/run.json"),
         pairs=lambda wc: prepared(*CHALLENGE_SETS[wc.challenge].split("/")),
     output:
-        **{name: f"results/tables/mistakes/{{challenge}}/{name}.csv" for name in CHALLENGE_TABLES},
-        **{f"{name}_md": f"results/tables/mistakes/{{challenge}}/{name}.md" for name in CHALLENGE_TABLES},
+        **{name: f"{mistake_tables_dir()}/{{challenge}}/{name}.csv" for name in CHALLENGE_TABLES},
+        **{f"{name}_md": f"{mistake_tables_dir()}/{{challenge}}/{name}.md" for name in CHALLENGE_TABLES},
     log:
-        "logs/tables/challenge_{challenge}.log",
+        "logs/tables/{encoder}/challenge_{challenge}.log",
     benchmark:
-        "logs/benchmarks/challenge_tables/tables/challenge_{challenge}.tsv"
+        "logs/benchmarks/challenge_tables/tables/{encoder}/challenge_{challenge}.tsv"
     wildcard_constraints:
         challenge="|".join(CHALLENGE_SETS),
     conda:
@@ -193,29 +193,29 @@ rule challenge_tables:
 
 rule mistake_plots:
     input:
-        categories="results/tables/mistakes/breaking_nli/table5_categories.csv",
-        accuracy="results/tables/mistakes/breaking_nli/table7_accuracy.csv",
-        combinations="results/tables/mistakes/table3_combinations.csv",
+        categories=f"{mistake_tables_dir()}/breaking_nli/table5_categories.csv",
+        accuracy=f"{mistake_tables_dir()}/breaking_nli/table7_accuracy.csv",
+        combinations=f"{mistake_tables_dir()}/table3_combinations.csv",
     output:
         categories=report(
-            "results/figures/mistakes_by_category.png",
+            f"{figures_dir('{encoder}')}/mistakes_by_category.png",
             caption="captions/mistakes_by_category.rst",
             category="Mistaken examples",
         ),
         accuracy=report(
-            "results/figures/breaking_accuracy_before_after.png",
+            f"{figures_dir('{encoder}')}/breaking_accuracy_before_after.png",
             caption="captions/breaking_accuracy_before_after.rst",
             category="Mistaken examples",
         ),
         overlap=report(
-            "results/figures/epoch_mistake_overlap.png",
+            f"{figures_dir('{encoder}')}/epoch_mistake_overlap.png",
             caption="captions/epoch_mistake_overlap.rst",
             category="Mistaken examples",
         ),
     log:
-        "logs/figures/mistakes.log",
+        "logs/figures/{encoder}/mistakes.log",
     benchmark:
-        "logs/benchmarks/mistake_plots/figures/mistakes.tsv"
+        "logs/benchmarks/mistake_plots/figures/{encoder}/mistakes.tsv"
     conda:
         "../envs/nlirobust.yaml"
     params:

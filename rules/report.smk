@@ -21,11 +21,12 @@ rule report:
         captions=str(Path(workflow.basedir) / "rules" / "captions"),
         config_json=json.dumps(
             {
-                "model": config["model"]["name_or_path"],
+                "encoders": [
+                    {k: e[k] for k in ("name", "name_or_path", "max_length", "training")} | {"learning_rates": LRS[n]}
+                    for n, e in ENCODERS.items()
+                ],
                 "recipes": RECIPES,
                 "seeds": SEEDS,
-                "learning_rates": LRS,
-                "training": config["training"],
                 "reference_accuracy": config.get("reference_accuracy", {}),
                 "leakage": LEAKAGE,
                 "two_way_sets": two_way_sets(config),

@@ -1,4 +1,4 @@
-# One training job per (stage chain, seed, learning rate). A two-stage recipe is this same rule twice: the
+# One training job per (encoder, stage chain, seed, learning rate). A two-stage recipe is this same rule twice: the
 # second job starts from the first job's model with the learning rate reset to its initial value.
 
 
@@ -17,21 +17,21 @@ rule train_stage:
         epoch_log=f"{run_dir()}/epoch_log.csv",
         run=f"{run_dir()}/run.json",
     log:
-        "logs/train/{recipe}/seed{seed}/lr{lr}.log",
+        "logs/train/{encoder}/{recipe}/seed{seed}/lr{lr}.log",
     benchmark:
-        "logs/benchmarks/train_stage/train/{recipe}/seed{seed}/lr{lr}.tsv"
+        "logs/benchmarks/train_stage/train/{encoder}/{recipe}/seed{seed}/lr{lr}.tsv"
     conda:
         "../envs/nlirobust.yaml"
     threads: config["training"].get("threads", 1)
     resources:
         gpu=1,
-        mem_mb=attempts(16000),
-        runtime=attempts(720),
+        mem_mb=encoder_attempts("train_stage", "mem_mb", 16000),
+        runtime=encoder_attempts("train_stage", "runtime", 720),
     params:
         script=script_path("train_stage.py"),
         out_dir=lambda wildcards, output: os.path.dirname(output.run),
-        checkpoints=checkpoint_dir(run_id("{recipe}", "{seed}", "{lr}")),
-        flags=training_flags(),
-        speed=training_speed_flags(),
+        checkpoints=checkpoint_dir(run_id("{encoder}", "{recipe}", "{seed}", "{lr}")),
+        flags=lambda wc: training_flags(wc.encoder),
+        speed=lambda wc: training_speed_flags(wc.encoder),
     shell:
         train_command() + " > {log:q} 2>&1"

@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Train a WordPiece tokenizer on the embedded training pairs and save a tiny ELECTRA classifier beside it."""
+"""Train a WordPiece tokenizer on the embedded training pairs and save a tiny encoder classifier beside it."""
 
 import argparse
 import json
@@ -11,6 +11,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--train", nargs="+", required=True, help="prepared training Parquet files (pair schema)")
     parser.add_argument("--out-dir", required=True)
+    parser.add_argument("--variant", default="embedded", help="embedded (a tiny ELECTRA) or embedded-bert")
     parser.add_argument("--max-length", type=int, default=128)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--model", default="{}", help="JSON: hidden_size, num_layers, num_heads, ...")
@@ -25,10 +26,7 @@ def main() -> None:
         pairs = pd.read_parquet(path, columns=["premise", "hypothesis"])
         texts += pairs["premise"].tolist() + pairs["hypothesis"].tolist()
     options = json.loads(args.model)
-    vocab_size = options.pop("vocab_size", 2000)
-    save_embedded_model(
-        args.out_dir, texts, vocab_size=vocab_size, seed=args.seed, max_length=args.max_length, **options
-    )
+    save_embedded_model(args.out_dir, texts, args.variant, seed=args.seed, max_length=args.max_length, **options)
 
 
 if __name__ == "__main__":

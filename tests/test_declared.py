@@ -259,8 +259,8 @@ def test_a_declared_set_with_digits_in_its_names_plans_every_study(demo, tmp_pat
     plan = run_snakemake("-n", "--configfile", str(tmp_path / "config.yaml"), workdir=tmp_path).stdout
     assert planned_jobs(plan)["prepare_anli_r1"] == 1
     for output in (
-        "results/tables/mistakes/anli_r1/table8_category_label.md",
-        "results/predictions/snli/seed1/lr0.001/anli_r1/test_r1.parquet",
-        "results/analysis/snli/seed1/lr0.001/anli_r1/test_r1/errors.csv",
+        "results/tables/tiny-electra/mistakes/anli_r1/table8_category_label.md",
+        "results/predictions/tiny-electra/snli/seed1/lr0.001/anli_r1/test_r1.parquet",
+        "results/analysis/tiny-electra/snli/seed1/lr0.001/anli_r1/test_r1/errors.csv",
     ):
         assert output in plan, output

@@ -24,7 +24,7 @@ def demo(tmp_path_factory):
 
 
 def test_snli_shaped_accuracy_beats_threshold_and_hypothesis_only_baseline(demo):
-    accuracy = pd.read_csv(demo / "results/tables/initial_accuracy.csv")
+    accuracy = pd.read_csv(demo / "results/tables/tiny-electra/initial_accuracy.csv")
     snli = accuracy[(accuracy["recipe"] == "snli") & (accuracy["evalset"] == "snli/validation")]["accuracy"].iloc[0]
     baseline = json.loads((demo / "results/baselines/hypothesis_only/snli_validation.json").read_text())["accuracy"]
     assert snli >= 0.75
@@ -33,7 +33,9 @@ def test_snli_shaped_accuracy_beats_threshold_and_hypothesis_only_baseline(demo)
 
 def test_models_still_make_uneven_mistakes_on_the_challenge_set(demo):
     for recipe in ("snli", "snli_mnli", "mnli", "mnli_snli"):
-        predictions = pd.read_parquet(demo / f"results/predictions/{recipe}/seed1/lr0.001/breaking_nli/test.parquet")
+        predictions = pd.read_parquet(
+            demo / f"results/predictions/tiny-electra/{recipe}/seed1/lr0.001/breaking_nli/test.parquet"
+        )
         assert len(predictions) == 8193
         error_rate = (predictions["gold"] != predictions["pred"]).groupby(predictions["category"]).mean()
         assert error_rate.mean() > 0.05, recipe
@@ -41,7 +43,7 @@ def test_models_still_make_uneven_mistakes_on_the_challenge_set(demo):
 
 
 def test_every_epoch_leaves_a_mistake_record(demo):
-    run = demo / "results/models/mnli_snli/seed1/lr0.001"
+    run = demo / "results/models/tiny-electra/mnli_snli/seed1/lr0.001"
     predictions = pd.read_parquet(run / "train_predictions.parquet")
     facts = json.loads((run / "run.json").read_text())
     snli_train = pd.read_parquet(demo / "results/data/snli/train.parquet")
@@ -56,7 +58,7 @@ def test_the_mistakes_study_runs_on_the_embedded_default(demo):
     report = (demo / "results/report.md").read_text()
     for table in range(1, 8):
         assert f"### Table {table}:" in report
-    table7 = pd.read_csv(demo / "results/tables/mistakes/breaking_nli/table7_accuracy.csv")
+    table7 = pd.read_csv(demo / "results/tables/tiny-electra/mistakes/breaking_nli/table7_accuracy.csv")
     selections = {"all_epochs", "chaosnli_max60", "hard_to_learn", "ambiguous_map", "forgettable"}
     assert set(table7["selection"]) == selections
     assert len(table7) == 4 * len(selections)  # recipes x selections, one final learning rate
@@ -64,21 +66,23 @@ def test_the_mistakes_study_runs_on_the_embedded_default(demo):
 
 
 def test_the_adversarial_study_runs_on_the_embedded_default(demo):
-    effect = pd.read_csv(demo / "results/tables/adversarial/attack_effect.csv").set_index("attack")
+    effect = pd.read_csv(demo / "results/tables/tiny-electra/adversarial/attack_effect.csv").set_index("attack")
     # masking the most salient hypothesis token hurts the baseline, and more than masking a random one
     assert effect.loc["gradient", "attacked_accuracy"] <= effect.loc["gradient", "clean_accuracy"] - 0.05
     assert effect.loc["gradient", "drop_points"] > effect.loc["random", "drop_points"]
-    attacked = pd.read_json(demo / "results/adversarial/gradient/snli/seed1/lr0.001/attack.jsonl", lines=True)
+    attacked = pd.read_json(
+        demo / "results/attack_sets/tiny-electra/adversarial/gradient/snli/seed1/lr0.001/attack.jsonl", lines=True
+    )
     assert (attacked["hypothesis"] != attacked["original_hypothesis"]).all()
-    overall = pd.read_csv(demo / "results/tables/adversarial/overall.csv")
+    overall = pd.read_csv(demo / "results/tables/tiny-electra/adversarial/overall.csv")
     held_out = overall[overall["evalset"] == "attack/gradient/heldout"].set_index("model")["accuracy"]
     assert set(held_out.index) == {"baseline", "retrained:gradient"}
     assert not overall["collapsed"].any()  # no model of the study answers one label (the retraining once did)
     test = overall[overall["evalset"] == "snli/test"].set_index("model")["accuracy"]
     assert test["retrained:gradient"] >= 0.7
-    flows = pd.read_csv(demo / "results/tables/adversarial/error_flow.csv")
+    flows = pd.read_csv(demo / "results/tables/tiny-electra/adversarial/error_flow.csv")
     whole = flows[(flows["subset"] == "all") & (flows["evalset"] == "snli/test")].iloc[0]
     assert whole["fixed"] + whole["remaining"] == whole["baseline_errors"]
     report = (demo / "results/report.md").read_text()
     assert "## Gradient-based adversarial training" in report
-    assert (demo / "results/figures/adversarial_error_flow_chart.png").stat().st_size > 0
+    assert (demo / "results/figures/tiny-electra/adversarial_error_flow_chart.png").stat().st_size > 0

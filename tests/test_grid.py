@@ -1,5 +1,6 @@
-"""A 1-recipe x 2-seed x 2-learning-rate grid of the embedded default, small sizes, run through the workflow: every
-rendered table a researcher reads that aggregates over the grid, recounted from the prediction files."""
+"""A sweep of two embedded encoders (tiny-electra: 2 seeds x 2 learning rates; tiny-bert: 2 seeds at its own one
+rate) over 1 recipe, small sizes, run through the workflow: every rendered table a researcher reads that aggregates
+over the grid, recounted from the prediction files, and the encoders compared side by side."""
 
 import json
 import re
@@ -9,13 +10,18 @@ import pandas as pd
 import pytest
 import yaml
 from scipy.stats import binomtest, ttest_rel
-from workflow_helpers import run_snakemake, write_config
+from workflow_helpers import ONE_ENCODER, run_snakemake, write_config
 
 from nlirobust.names import lr_name
 
 pytestmark = pytest.mark.workflow
 SEEDS = [1, 2]
 RATES = [1.5e-3, 1.0e-3]
+ELECTRA, BERT = "tiny-electra", "tiny-bert"
+BERT_RATES = [1.0e-3]  # its own grid (models[].learning_rates)
+ENCODERS = ONE_ENCODER + [
+    {"name": BERT, "name_or_path": "embedded-bert", "max_length": 64, "learning_rates": BERT_RATES}
+]
 SIZES = {
     "snli_train": 1500,
     "snli_validation": 240,
@@ -33,6 +39,7 @@ def grid_run(tmp_path_factory):
     config = write_config(
         workdir / "grid.yaml",
         base="config/demo.yaml",
+        models=ENCODERS,
         recipes=["snli"],
         seeds=SEEDS,
         learning_rates=RATES,
@@ -58,8 +65,8 @@ def runs():
     return [(seed, lr_name(lr)) for lr in RATES for seed in SEEDS]
 
 
-def predictions(workdir, model, evalset):
-    return pd.read_parquet(workdir / f"results/predictions/{model}/{evalset}.parquet")
+def predictions(workdir, model, evalset, encoder=ELECTRA):
+    return pd.read_parquet(workdir / f"results/predictions/{encoder}/{model}/{evalset}.parquet")
 
 
 def correct(frame):
@@ -73,10 +80,10 @@ def block(markdown: str, lr: str) -> str:
 
 
 def test_table4_lists_the_rate_each_final_run_used_per_initial_rate(grid_run):
-    markdown = (grid_run / "results/tables/mistakes/table4_learning_rates.md").read_text()
+    markdown = (grid_run / "results/tables/tiny-electra/mistakes/table4_learning_rates.md").read_text()
     used = {}
     for seed, lr in runs():
-        steps = pd.read_csv(grid_run / f"results/models/snli/seed{seed}/lr{lr}/train_log.csv")
+        steps = pd.read_csv(grid_run / f"results/models/tiny-electra/snli/seed{seed}/lr{lr}/train_log.csv")
         used.setdefault(lr, set()).add(float(steps["learning_rate"].iloc[-1]))  # where the schedule ended
     for lr, rates in used.items():
         row = next(line for line in markdown.splitlines() if re.search(rf"\|\s*{float(lr)}\s*\|", line))
@@ -87,7 +94,7 @@ def test_table4_lists_the_rate_each_final_run_used_per_initial_rate(grid_run):
 
 
 def test_table7_recounted_per_seed_with_a_seed_level_test(grid_run):
-    markdown = (grid_run / "results/tables/mistakes/breaking_nli/table7_accuracy.md").read_text()
+    markdown = (grid_run / "results/tables/tiny-electra/mistakes/breaking_nli/table7_accuracy.md").read_text()
     p_values = {}
     for lr in (lr_name(r) for r in RATES):
         cells, changes = [], []
@@ -117,7 +124,7 @@ def test_initial_accuracy_and_the_reports_comparison_keep_rates_apart(grid_run):
         (seed, lr): correct(predictions(grid_run, f"snli/seed{seed}/lr{lr}", "snli/validation")).mean()
         for seed, lr in runs()
     }
-    table = (grid_run / "results/tables/initial_accuracy.md").read_text()
+    table = (grid_run / "results/tables/tiny-electra/initial_accuracy.md").read_text()
     report = (grid_run / "results/report.md").read_text()
     means = {}
     for lr in (lr_name(r) for r in RATES):
@@ -135,10 +142,10 @@ def test_initial_accuracy_and_the_reports_comparison_keep_rates_apart(grid_run):
 
 
 def test_adversarial_tables_recounted_per_seed_and_on_one_code_path(grid_run):
-    effect = pd.read_csv(grid_run / "results/tables/adversarial/attack_effect.csv")
-    overall = (grid_run / "results/tables/adversarial/overall.md").read_text()
+    effect = pd.read_csv(grid_run / "results/tables/tiny-electra/adversarial/attack_effect.csv")
+    overall = (grid_run / "results/tables/tiny-electra/adversarial/overall.md").read_text()
     for seed, lr in runs():
-        attack = f"results/adversarial/gradient/snli/seed{seed}/lr{lr}"
+        attack = f"results/attack_sets/tiny-electra/adversarial/gradient/snli/seed{seed}/lr{lr}"
         ids = pd.concat([pd.read_parquet(grid_run / attack / f"{p}.parquet") for p in ("train", "heldout")])["id"]
         clean = predictions(grid_run, f"snli/seed{seed}/lr{lr}", "snli/validation").set_index("id")
         clean = clean.loc[ids.str.removeprefix("adv:")]
@@ -149,7 +156,9 @@ def test_adversarial_tables_recounted_per_seed_and_on_one_code_path(grid_run):
         assert f"{int((~base & new).sum())} / {int((base & ~new).sum())}" in overall
     assert "(each seed)" in overall and "pooled" not in overall.split("Tests:")[0]
     retrained = json.loads(
-        (grid_run / f"results/models/adversarial/gradient/snli/seed1/lr{lr_name(RATES[0])}/run.json").read_text()
+        (
+            grid_run / f"results/models/tiny-electra/adversarial/gradient/snli/seed1/lr{lr_name(RATES[0])}/run.json"
+        ).read_text()
     )
     assert retrained["arguments"]["validation_file"].endswith("retrain_validation.parquet")
 
@@ -157,7 +166,7 @@ def test_adversarial_tables_recounted_per_seed_and_on_one_code_path(grid_run):
 def test_figures_are_drawn_for_the_grid(grid_run):
     for name in ("mistakes_by_category", "breaking_accuracy_before_after", "epoch_mistake_overlap", "data_maps",
                  "adversarial_error_flow_chart"):  # fmt: skip
-        assert (grid_run / f"results/figures/{name}.png").read_bytes()[:4] == b"\x89PNG", name
+        assert (grid_run / f"results/figures/tiny-electra/{name}.png").read_bytes()[:4] == b"\x89PNG", name
 
 
 def test_every_job_leaves_a_benchmark_and_job_costs_summarises_them(grid_run):
@@ -169,8 +178,8 @@ def test_every_job_leaves_a_benchmark_and_job_costs_summarises_them(grid_run):
     from nlirobust.run_facts import job_costs
 
     costs = job_costs(grid_run / "logs/benchmarks").set_index("rule")
-    assert costs.loc["train_stage", "jobs"] == len(runs())
-    assert costs.loc["final_tune", "jobs"] == len(runs())
+    assert costs.loc["train_stage", "jobs"] == len(runs()) + len(SEEDS) * len(BERT_RATES)
+    assert costs.loc["final_tune", "jobs"] == len(runs()) + len(SEEDS) * len(BERT_RATES)
     assert costs.loc["report", "jobs"] == 1
     seconds = [
         float(pd.read_csv(path, sep="\t")["s"].iloc[-1])
@@ -187,7 +196,7 @@ def test_every_job_leaves_a_benchmark_and_job_costs_summarises_them(grid_run):
 def test_table8_is_each_rates_mean_and_sd_over_seeds_never_pooled(grid_run):
     """Breaking NLI's Table 8 (accuracy by category x gold label): in each learning rate's Markdown block, every cell
     is the mean ± sd over the two seeds at that rate, recounted from the prediction files; no cell pools the rates."""
-    markdown = (grid_run / "results/tables/mistakes/breaking_nli/table8_category_label.md").read_text()
+    markdown = (grid_run / "results/tables/tiny-electra/mistakes/breaking_nli/table8_category_label.md").read_text()
     names = dict(enumerate(["entailment", "neutral", "contradiction"]))
     for lr in (lr_name(r) for r in RATES):
         per_seed = []
@@ -204,3 +213,58 @@ def test_table8_is_each_rates_mean_and_sd_over_seeds_never_pooled(grid_run):
         assert len(rows) == len(expected) > 10
         for (category, label), values in expected.iterrows():
             assert rows[(category, label)] == f"{values.mean():.1f} ± {values.std(ddof=1):.1f}", (lr, category, label)
+
+
+def markdown_row(block_text: str, encoder: str) -> dict[str, str]:
+    """The cells of `encoder`'s row in a Markdown table, by column name."""
+    lines = [line for line in block_text.splitlines() if line.startswith("|")]
+    header = [cell.strip() for cell in lines[0].strip("|").split("|")]
+    row = next(line for line in lines[2:] if line.strip("|").split("|")[0].strip() == encoder)
+    return dict(zip(header, (cell.strip() for cell in row.strip("|").split("|")), strict=True))
+
+
+def test_encoders_compared_at_each_encoders_chosen_rate_recounted_from_the_predictions(grid_run):
+    """The comparison's cells, one encoder at a time: its rate chosen on SNLI validation (mean over seeds), each
+    cell the mean ± sd over its seeds at that rate, recounted from the prediction files; never another encoder's
+    runs, never a rate mixed in."""
+    markdown = (grid_run / "results/tables/encoders_compared.md").read_text()
+    headline, breaking = markdown.split("**breaking_nli/test**")
+    names = {0: "entailment", 1: "neutral", 2: "contradiction"}
+    for encoder, rates in ((ELECTRA, RATES), (BERT, BERT_RATES)):
+        validation = {
+            lr_name(lr): [100 * correct(predictions(grid_run, f"snli/seed{s}/lr{lr_name(lr)}", "snli/validation",
+                                                    encoder)).mean() for s in SEEDS]
+            for lr in rates
+        }  # fmt: skip
+        chosen = max(validation, key=lambda lr: np.mean(validation[lr]))
+        row = markdown_row(headline, encoder)
+        assert row["lr"] == chosen and row["seeds"] == "2"
+        values = pd.Series(validation[chosen])
+        assert row["snli/validation (validation)"] == f"{values.mean():.1f} ± {values.std():.1f}"
+        contradiction = []
+        for seed in SEEDS:
+            frame = predictions(grid_run, f"snli/seed{seed}/lr{chosen}", "breaking_nli/test", encoder)
+            wanted = frame["gold"].map(names) == "contradiction"
+            contradiction.append(100 * correct(frame[wanted]).mean())
+        values = pd.Series(contradiction)
+        cell = markdown_row(breaking, encoder)["breaking_nli/test contradiction"]
+        assert cell == f"{values.mean():.1f} ± {values.std():.1f}", encoder
+    assert markdown_row(breaking, "published (reference)")["breaking_nli/test contradiction"] == "90.77"
+    report = (grid_run / "results/report.md").read_text()
+    assert (
+        report.index("## Encoders compared")
+        < report.index(f"## Encoder `{ELECTRA}`")
+        < report.index(f"## Encoder `{BERT}`")
+    )
+    assert (grid_run / "results/figures/encoders_compared.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_each_encoders_tables_hold_its_runs_only(grid_run):
+    """tiny-bert trained at one rate: its tables have that rate alone; tiny-electra's have both of its own."""
+    bert = pd.read_csv(grid_run / f"results/tables/{BERT}/initial_accuracy.csv")
+    electra = pd.read_csv(grid_run / f"results/tables/{ELECTRA}/initial_accuracy.csv")
+    assert set(bert["lr"]) == set(BERT_RATES) and set(electra["lr"]) == set(RATES)
+    run = json.loads((grid_run / f"results/models/{BERT}/snli/seed1/lr0.001/run.json").read_text())
+    assert run["encoder"] == {"name": BERT, "name_or_path": "embedded-bert"}
+    config = json.loads((grid_run / f"results/models/{BERT}/snli/seed1/lr0.001/model/config.json").read_text())
+    assert config["model_type"] == "bert"

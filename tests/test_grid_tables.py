@@ -109,7 +109,7 @@ def test_table4_shows_the_rate_each_final_run_used_per_initial_rate_never_their_
     used = {("0.001", 1): 1.41e-05, ("0.001", 2): 1.41e-05, ("0.0005", 1): 7.04e-06, ("0.0005", 2): 7.05e-06}
     rows = []
     for (lr, seed), rate in used.items():
-        run = parse_run(f"final/all_epochs/final_lrfrom_schedule/snli/seed{seed}/lr{lr}")
+        run = parse_run(f"e/final/all_epochs/final_lrfrom_schedule/snli/seed{seed}/lr{lr}")
         rows.append(run.key() | run.final_key() | {"learning_rate": rate})
     table = learning_rates_wide(pd.DataFrame(rows), ["snli"])
     cells = dict(zip(table["initial lr"], table["snli"], strict=True))
@@ -226,7 +226,7 @@ def adversarial_grid(tmp_path, fixed_broken):
             base = np.r_[np.ones(30, dtype=int), np.zeros(70, dtype=int)]
             new = base.copy()
             new[:fixed], new[50 : 50 + broken] = 0, 1
-            baseline, retrained = run_id("snli", seed, lr), adversarial_id("gradient", seed, lr)
+            baseline, retrained = run_id("e", "snli", seed, lr), adversarial_id("e", "gradient", seed, lr)
             for model, pred in ((baseline, base), (retrained, new)):
                 for evalset in ("snli/test", "snli/validation"):
                     path = write_predictions(tmp_path / predictions_file(model, evalset), gold, pred)
@@ -235,7 +235,7 @@ def adversarial_grid(tmp_path, fixed_broken):
                          "examples_per_second": 1.0, "steps_per_second": 1.0}  # fmt: skip
                     metrics.append(write_run(path.with_suffix(".json"), m))
                     predictions.append(path)
-            attack = tmp_path / attack_dir("gradient", seed, lr)
+            attack = tmp_path / attack_dir("e", "gradient", seed, lr)
             attack.mkdir(parents=True)
             for part, ids in (("train", range(0, 16)), ("heldout", range(16, 20))):
                 pairs = {"id": [f"adv:{i}" for i in ids], "premise": "A man.", "hypothesis": "A [MASK]."}

@@ -80,6 +80,38 @@ def assert_refused_in_one_line(tmp_path, config, message):
             "config: recipes[1]: 'snli_snli' trains on snli more than once; did you mean 'snli_mnli'?",
         ),  # fmt: skip
         ({"recipes": ["mnli_mnli"]}, "did you mean 'mnli_snli'?"),
+        (
+            {"model": {"name_or_path": "embedded"}},
+            "config: give `model:` (one encoder) or `models:` (a list of encoders), not both",
+        ),
+        (
+            {"models": [{"name": "a", "name_or_path": "embedded"}, {"name": "a", "name_or_path": "embedded-bert"}]},
+            "config: models[1].name: 'a' is given twice",
+        ),
+        (
+            {"models": [{"name": "final", "name_or_path": "embedded"}]},
+            "config: models[0].name: 'final' names a folder of results/ beside the encoders'",
+        ),
+        (
+            {"models": [{"name": "a b", "name_or_path": "embedded"}]},
+            "config: models[0].name: 'a b' does not match",
+        ),
+        (
+            {"models": [{"name": "a", "name_or_path": "embedded", "training": {"batch_sise": 16}}]},
+            "config: unknown key 'batch_sise' in models[0].training (known: epochs, batch_size,",
+        ),
+        (
+            {"models": [{"name": "a", "name_or_path": "embedded", "training": {"epochs": 0}}]},
+            "config: models[0].training.epochs: 0 is less than the minimum of 1",
+        ),
+        (
+            {"models": [{"name": "a", "name_or_path": "embedded", "final_learning_rates": {"snli": [1e-5]}}]},
+            "config: models[0].final_learning_rates: no rates for recipe 'snli_mnli'",
+        ),
+        (
+            {"models": [{"name": "a", "name_or_path": "./no/such/model"}]},
+            "config: models[0].name_or_path: './no/such/model' is no directory here",
+        ),
     ],
 )
 def test_cross_key_problems_are_one_line_too(tmp_path, changes, message):
@@ -98,7 +130,7 @@ def test_a_repeated_stage_plans_when_the_config_says_so(tmp_path):
         tmp_path / "c.yaml", base="config/demo.yaml", recipes=["snli_snli"], allow_repeated_stages=True
     )
     result = run_snakemake("-n", "--configfile", str(config), workdir=tmp_path)
-    assert "results/models/snli_snli/seed1/lr0.001/model" in result.stdout
+    assert "results/models/tiny-electra/snli_snli/seed1/lr0.001/model" in result.stdout
 
 
 # ---- in the job: what planning cannot see ---------------------------------------------------------------------------

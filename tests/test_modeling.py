@@ -4,7 +4,7 @@ import json
 import subprocess
 import sys
 
-from nlirobust.embedded.model import build_tiny_electra, train_wordpiece_tokenizer
+from nlirobust.embedded.model import build_tiny_encoder, train_wordpiece_tokenizer
 
 TEXTS = ["A man is drinking coffee .", "A woman in a red shirt is sleeping .", "Two boys are running in Peru ."] * 3
 
@@ -37,7 +37,7 @@ def test_pairs_get_segment_ids_and_unknown_words_fall_back_to_characters():
     assert tokens.count("[SEP]") == 2
     assert "[UNK]" not in tokens  # "tea" is spelled out from characters
     assert encoded["token_type_ids"][-4:] == [1, 1, 1, 1]
-    model = build_tiny_electra(
+    model = build_tiny_encoder(
         tokenizer, max_length=32, hidden_size=16, num_layers=1, num_heads=2, intermediate_size=32
     )
     assert model.config.vocab_size == len(tokenizer)

@@ -61,14 +61,14 @@ def test_adversarial_study_trains_its_snli_baseline_when_no_recipe_does(tmp_path
     config = write_config(tmp_path / "mnli_only.yaml", recipes=["mnli"])
     out = run_snakemake("-n", "--configfile", str(config), workdir=tmp_path).stdout
     assert planned_jobs(out)["train_stage"] == 2  # mnli, and snli for the adversarial baseline
-    assert "results/models/snli/seed42/lr5e-05/model" in out
+    assert "results/models/electra-small/snli/seed42/lr5e-05/model" in out
 
 
 def test_a_two_stage_recipe_alone_still_trains_its_first_stage(tmp_path):
     config = write_config(tmp_path / "one.yaml", recipes=["mnli_snli"], seeds=[1, 2], adversarial=None)
     out = run_snakemake("-n", "--configfile", str(config), workdir=tmp_path).stdout
     assert planned_jobs(out)["train_stage"] == 2 * 2
-    assert "results/models/mnli/seed2/lr5e-05/model" in out
+    assert "results/models/electra-small/mnli/seed2/lr5e-05/model" in out
     assert planned_jobs(out)["evaluate_model"] == 2  # only the requested recipe is evaluated
     assert planned_jobs(out)["final_tune"] == 2 * 1 * 2
 
@@ -302,8 +302,10 @@ def test_paper_config_gives_each_recipe_its_own_table4_rate(tmp_path):
     out = run_snakemake("-n", "--configfile", str(REPO / "config/config.yaml"), workdir=tmp_path).stdout
     table4 = {"snli": "2.7e-07", "snli_mnli": "2.6e-07", "mnli": "2.4e-07", "mnli_snli": "2e-07"}
     for recipe, rate in table4.items():
-        assert f"results/models/final/all_epochs/final_lr{rate}/{recipe}/seed42/lr5e-05/model" in out
-        assert f"results/models/final/all_epochs/final_lrfrom_schedule/{recipe}/seed42/lr5e-05/model" in out
+        assert f"results/models/electra-small/final/all_epochs/final_lr{rate}/{recipe}/seed42/lr5e-05/model" in out
+        assert (
+            f"results/models/electra-small/final/all_epochs/final_lrfrom_schedule/{recipe}/seed42/lr5e-05/model" in out
+        )
         for other in set(table4.values()) - {rate}:
             assert f"final_lr{other}/{recipe}/" not in out
 
@@ -323,8 +325,8 @@ def test_learning_rates_that_differ_in_the_seventh_digit_are_two_runs(tmp_path):
     config = write_config(tmp_path / "close.yaml", learning_rates=[1.0e-4, 1.000001e-4], adversarial=None)
     out = run_snakemake("-n", "--configfile", str(config), workdir=tmp_path).stdout
     assert planned_jobs(out)["train_stage"] == 4 * 2
-    assert "results/models/snli/seed42/lr0.0001/model" in out
-    assert "results/models/snli/seed42/lr0.0001000001/model" in out
+    assert "results/models/electra-small/snli/seed42/lr0.0001/model" in out
+    assert "results/models/electra-small/snli/seed42/lr0.0001000001/model" in out
 
 
 def test_without_an_llm_the_llm_rules_are_skipped(tmp_path):
@@ -357,7 +359,7 @@ def test_mnli_validation_mismatched_is_prepared_only_when_evaluated(tmp_path):
     [
         ("learning_rates: [5e-5]\n", "config: learning_rates[0]: '5e-5' is text (YAML reads it so); write 5.0e-5"),
         ("seeds: [7]\n", "key 'seeds' appears twice (first on line"),
-        ("trainig: {epochs: 3}\n", "config: unknown key 'trainig' (known: model, data,"),
+        ("trainig: {epochs: 3}\n", "config: unknown key 'trainig' (known: model, models, data,"),
     ],
 )
 def test_yaml_pitfalls_get_one_line_naming_the_key(tmp_path, text, message):

@@ -22,10 +22,13 @@ from nlirobust.run_paths import (
 @pytest.mark.parametrize(
     "model, kind",
     [
-        (run_id("snli_mnli", 3, lr_name(5e-5)), "initial"),
-        (final_id("all_epochs", lr_name(2.7e-7), "mnli", 1, lr_name(1.5e-3)), "final"),
-        (final_id("chaosnli_max60", "from_schedule", "snli", 42, lr_name(1e-4)), "final"),
-        (adversarial_id("gradient", 7, lr_name(1.000001e-4)), "adversarial"),
+        (run_id("electra_small", "snli_mnli", 3, lr_name(5e-5)), "initial"),
+        (final_id("bert-base", "all_epochs", lr_name(2.7e-7), "mnli", 1, lr_name(1.5e-3)), "final"),
+        (final_id("E2", "chaosnli_max60", "from_schedule", "snli", 42, lr_name(1e-4)), "final"),
+        (adversarial_id("deberta_v3", "gradient", 7, lr_name(1.000001e-4)), "adversarial"),
+        # an encoder named like a recipe or a selection still reads back as the encoder
+        (run_id("snli", "snli", 1, "0.001"), "initial"),
+        (final_id("all_epochs", "all_epochs", "1e-05", "mnli_snli", 2, "0.001"), "final"),
     ],
 )
 def test_every_model_id_reads_back_from_every_place_it_appears(model, kind):
@@ -46,11 +49,25 @@ def test_every_model_id_reads_back_from_every_place_it_appears(model, kind):
 
 
 def test_keys_as_tables_use_them():
-    run = parse_run(predictions_file(final_id("all_epochs", "1e-04", "snli", 1, "0.0015"), "snli/test"))
-    assert run.key() == {"recipe": "snli", "seed": 1, "lr": 0.0015}
+    run = parse_run(predictions_file(final_id("electra", "all_epochs", "1e-04", "snli", 1, "0.0015"), "snli/test"))
+    assert run.key() == {"recipe": "snli", "seed": 1, "lr": 0.0015} and run.encoder == "electra"
     assert run.final_key() == {"selection": "all_epochs", "final_lr": "1e-04"}
-    attack = parse_run(f"{attack_dir('random', 2, '5e-05')}/summary.json")
-    assert (attack.attack, attack.seed, attack.lr, attack.recipe) == ("random", 2, "5e-05", "snli")
+    attack = parse_run(f"{attack_dir('bert', 'random', 2, '5e-05')}/summary.json")
+    assert (attack.encoder, attack.attack, attack.seed, attack.lr) == ("bert", "random", 2, "5e-05")
+
+
+def test_a_table_of_two_encoders_is_refused():
+    from nlirobust.run_paths import one_encoder
+
+    files = [predictions_file(run_id(e, "snli", 1, "0.001"), "snli/test", "json") for e in ("electra", "bert")]
+    assert one_encoder(files[:1]) == "electra"
+    with pytest.raises(ValueError, match="runs of 2 encoders"):
+        one_encoder(files)
+
+
+@pytest.mark.parametrize("name", ["final", "adversarial", "llm"])
+def test_an_encoder_cannot_take_a_folder_name_of_results(name):
+    assert not re.fullmatch(MODEL_PATTERN, run_id(name, "snli", 1, "0.001"))
 
 
 def test_a_path_that_is_no_run_is_refused():

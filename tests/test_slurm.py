@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from workflow_helpers import REPO, run_snakemake, write_config
+from workflow_helpers import ONE_ENCODER, REPO, run_snakemake, write_config
 
 pytestmark = pytest.mark.workflow
 
@@ -21,8 +21,8 @@ GPU_RULES = ("train_stage", "evaluate_model", "hidden_state_map", "llm_predictio
 # the initial tables, a hidden-state map (in its model's group job with the evaluation), and the LLM's answers (its
 # job's memory comes from analysis.llm.mem_mb: the node has ~18 GB)
 TARGETS = (
-    "results/tables/initial_accuracy.md",
-    "results/analysis/snli/seed1/lr0.0015/snli/test/projection.parquet",
+    "results/tables/tiny-electra/initial_accuracy.md",
+    "results/analysis/tiny-electra/snli/seed1/lr0.0015/snli/test/projection.parquet",
     "results/analysis/llm/snli/test.parquet",
 )
 TINY = {
@@ -68,7 +68,8 @@ def jobs_by_comment(env: dict) -> dict[str, str]:
 
 def tiny_config(workdir: Path, **changes) -> Path:
     """The embedded default at TINY size, one recipe at one rate, no adversarial study (and `changes`)."""
-    settings = {"recipes": ["snli"], "learning_rates": [1.5e-3], "adversarial": None, "embedded": TINY} | changes
+    settings = {"recipes": ["snli"], "learning_rates": [1.5e-3], "adversarial": None, "embedded": TINY}
+    settings = {"models": ONE_ENCODER} | settings | changes
     return write_config(workdir / "tiny.yaml", base="config/demo.yaml", **settings)
 
 
@@ -129,7 +130,7 @@ def test_gpu_rules_ran_as_slurm_jobs_that_asked_for_a_gpu(cluster_and_local_runs
             asks_gpu = bool(re.search(r"--gpus[= ]\S+|--gres[= ]\S*gpu", call))
             assert asks_gpu == (rule in GPU_RULES), f"{rule}: {call}"
     # the model's evaluation and its hidden-state map went as one group job that asked for one GPU, not two
-    (group,) = [call for call in submitted if "rule_evaluate_snli/" in call]
+    (group,) = [call for call in submitted if "rule_evaluate_tiny-electra/snli/" in call]
     assert "evaluate_model" in group and "hidden_state_map" in group
     assert re.search(r"--gpus[= ]1\b", group), group
     assert "initial_tables" not in by_rule
@@ -146,11 +147,11 @@ def test_results_through_slurm_equal_a_local_run(cluster_and_local_runs):
     cluster, local = cluster_and_local_runs["slurm"][0], cluster_and_local_runs["local"][0]
     files = sorted(p.relative_to(local) for p in (local / "results/predictions").rglob("*.parquet"))
     assert files
-    for path in files + [Path("results/models/snli/seed1/lr0.0015/train_predictions.parquet")]:
+    for path in files + [Path("results/models/tiny-electra/snli/seed1/lr0.0015/train_predictions.parquet")]:
         pd.testing.assert_frame_equal(pd.read_parquet(cluster / path), pd.read_parquet(local / path))
     pd.testing.assert_frame_equal(
-        pd.read_csv(cluster / "results/tables/initial_accuracy.csv"),
-        pd.read_csv(local / "results/tables/initial_accuracy.csv"),
+        pd.read_csv(cluster / "results/tables/tiny-electra/initial_accuracy.csv"),
+        pd.read_csv(local / "results/tables/tiny-electra/initial_accuracy.csv"),
     )
     assert list((cluster / ".snakemake/slurm_logs").rglob("*.log"))  # SLURM's own logs, beside the rules' logs/
 
@@ -242,7 +243,7 @@ SELECTIONS = ("all_epochs", "ambiguous_map", "forgettable")
 
 
 def final_run(selection: str) -> str:
-    return f"results/models/final/{selection}/final_lr0.0001/snli/seed1/lr0.0015"
+    return f"results/models/tiny-electra/final/{selection}/final_lr0.0001/snli/seed1/lr0.0015"
 
 
 def log_span(log: Path) -> tuple[str, str]:

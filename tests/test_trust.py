@@ -145,7 +145,10 @@ def test_a_model_that_answers_one_label_is_marked_in_the_tables(tmp_path):
     files = []
     for recipe, pred in rows.items():
         frame = pd.DataFrame({"gold": gold, "pred": pred, "loss": [1.0] * 30})
-        path = tmp_path / f"results/predictions/{'snli' if recipe == 'fine' else 'mnli'}/seed1/lr5e-05/snli/test.json"
+        path = (
+            tmp_path
+            / f"results/predictions/tiny-electra/{'snli' if recipe == 'fine' else 'mnli'}/seed1/lr5e-05/snli/test.json"
+        )
         path.parent.mkdir(parents=True)
         path.write_text(json.dumps(summary_metrics(frame)))
         files.append(path)
@@ -162,7 +165,7 @@ def test_breaking_nli_pairs_kept_in_training_mark_the_recipe_and_the_chains_buil
 
     files = []
     for recipe, kept in (("snli", 17), ("snli_mnli", 0), ("mnli", 0)):
-        path = tmp_path / f"results/models/{recipe}/seed1/lr5e-05/run.json"
+        path = tmp_path / f"results/models/tiny-electra/{recipe}/seed1/lr5e-05/run.json"
         path.parent.mkdir(parents=True)
         overlap = {"kept_overlapping": kept, "by_set": {"breaking_nli/test": kept}}
         path.write_text(json.dumps({"overlap": overlap}))

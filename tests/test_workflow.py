@@ -8,7 +8,7 @@ from collections import Counter
 import pandas as pd
 import pytest
 import yaml
-from workflow_helpers import ANLI_LIKE_DECLARATION, REPO, planned_jobs, run_snakemake, write_config
+from workflow_helpers import ANLI_LIKE_DECLARATION, ONE_ENCODER, REPO, planned_jobs, run_snakemake, write_config
 
 from nlirobust.embedded.data import MNLI_RATES, SNLI_FRAMES, breaking_nli_rows, nli_rows
 from nlirobust.mistakes import combination_counts
@@ -60,6 +60,7 @@ def demo_run(tmp_path_factory):
     config = write_config(
         workdir / "small.yaml",
         base="config/demo.yaml",
+        models=ONE_ENCODER,
         recipes=RECIPES,
         learning_rates=[1.5e-3],  # this smaller run's own rate (its paths below say lr0.0015)
         data={
@@ -91,14 +92,14 @@ def test_every_recipe_is_trained_evaluated_and_reported(demo_run):
     report = (workdir / "results/report.md").read_text()
     for recipe in RECIPES:
         assert f"| {recipe} " in report
-    accuracy = pd.read_csv(workdir / "results/tables/initial_accuracy.csv")
+    accuracy = pd.read_csv(workdir / "results/tables/tiny-electra/initial_accuracy.csv")
     assert sorted(accuracy["recipe"].unique()) == sorted(RECIPES)
     assert accuracy["accuracy"].between(0, 1).all()
 
 
 def test_predictions_follow_the_schema_and_match_their_metrics(demo_run):
     workdir = demo_run[0]
-    run = workdir / "results/predictions/snli_mnli/seed1/lr0.0015"
+    run = workdir / "results/predictions/tiny-electra/snli_mnli/seed1/lr0.0015"
     breaking = pd.read_parquet(run / "breaking_nli/test.parquet")
     assert tuple(breaking.columns) == PREDICTION_COLUMNS
     gold = pd.read_parquet(workdir / "results/data/breaking_nli/test.parquet")
@@ -113,16 +114,16 @@ def test_predictions_follow_the_schema_and_match_their_metrics(demo_run):
 
 def test_two_stage_recipe_records_mistakes_of_its_last_stage_only(demo_run):
     workdir = demo_run[0]
-    run = workdir / "results/models/snli_mnli/seed1/lr0.0015"
+    run = workdir / "results/models/tiny-electra/snli_mnli/seed1/lr0.0015"
     predictions = pd.read_parquet(run / "train_predictions.parquet")
     mnli_train = pd.read_parquet(workdir / "results/data/mnli/train.parquet")
     assert len(predictions) == 2 * len(mnli_train)
     assert set(predictions["id"]) == set(mnli_train["id"])
     facts = json.loads((run / "run.json").read_text())
-    assert facts["arguments"]["model_in"].endswith("results/models/snli/seed1/lr0.0015/model")
+    assert facts["arguments"]["model_in"].endswith("results/models/tiny-electra/snli/seed1/lr0.0015/model")
     assert facts["arguments"]["learning_rate"] == pytest.approx(0.0015)  # reset for the second stage
     # the schedule restarts: stage 1 ended near zero, stage 2 climbs back to (almost) the initial rate
-    first_stage = pd.read_csv(workdir / "results/models/snli/seed1/lr0.0015/train_log.csv")
+    first_stage = pd.read_csv(workdir / "results/models/tiny-electra/snli/seed1/lr0.0015/train_log.csv")
     steps = pd.read_csv(run / "train_log.csv")
     assert first_stage["learning_rate"].iloc[-1] < 0.0015 * 0.05
     assert 0.0015 * 0.7 < steps["learning_rate"].max() <= 0.0015
@@ -141,7 +142,7 @@ def test_regenerating_tables_plans_no_training(demo_run):
         run_snakemake("-n", "--configfile", str(config), "--forcerun", "adversarial_tables", workdir=workdir).stdout
     )
     assert set(jobs) == {"adversarial_tables", "adversarial_plots", "report", "all"}
-    model = workdir / "results/models/snli/seed1/lr0.0015/model/model.safetensors"
+    model = workdir / "results/models/tiny-electra/snli/seed1/lr0.0015/model/model.safetensors"
     before = model.stat().st_mtime_ns
     run_snakemake("--cores", "1", "--configfile", str(config), "--forcerun", "initial_tables", workdir=workdir)
     assert model.stat().st_mtime_ns == before
@@ -150,24 +151,24 @@ def test_regenerating_tables_plans_no_training(demo_run):
 
 def test_logs_land_under_logs(demo_run):
     workdir = demo_run[0]
-    log = (workdir / "logs/train/snli/seed1/lr0.0015.log").read_text()
+    log = (workdir / "logs/train/tiny-electra/snli/seed1/lr0.0015.log").read_text()
     assert "epoch 2" in log
 
 
-TABLES = "results/tables/mistakes/breaking_nli"  # Tables 1, 2, 5-7 of each challenge set have its folder
+TABLES = "results/tables/tiny-electra/mistakes/breaking_nli"  # Tables 1, 2, 5-7 of each challenge set have its folder
 
 
 def test_all_mistake_tables_and_plots_exist(demo_run):
     workdir = demo_run[0]
     for name in ("table3_combinations", "table4_learning_rates", "in_distribution"):
-        assert (workdir / "results/tables/mistakes" / f"{name}.csv").stat().st_size > 0
-        assert "|" in (workdir / "results/tables/mistakes" / f"{name}.md").read_text()
+        assert (workdir / "results/tables/tiny-electra/mistakes" / f"{name}.csv").stat().st_size > 0
+        assert "|" in (workdir / "results/tables/tiny-electra/mistakes" / f"{name}.md").read_text()
     for challenge in ("breaking_nli", "hans"):
         for name in ("table1_categories", "table2_labels", "table5_categories", "table6_labels", "table7_accuracy"):
-            assert (workdir / "results/tables/mistakes" / challenge / f"{name}.csv").stat().st_size > 0
-            assert "|" in (workdir / "results/tables/mistakes" / challenge / f"{name}.md").read_text()
+            assert (workdir / "results/tables/tiny-electra/mistakes" / challenge / f"{name}.csv").stat().st_size > 0
+            assert "|" in (workdir / "results/tables/tiny-electra/mistakes" / challenge / f"{name}.md").read_text()
     for figure in ("mistakes_by_category", "breaking_accuracy_before_after", "epoch_mistake_overlap"):
-        assert (workdir / "results/figures" / f"{figure}.png").read_bytes()[:4] == b"\x89PNG"
+        assert (workdir / "results/figures/tiny-electra" / f"{figure}.png").read_bytes()[:4] == b"\x89PNG"
     report = (workdir / "results/report.md").read_text()
     assert "## Mistaken examples" in report
     assert "Table 7" in report
@@ -192,14 +193,17 @@ def test_mistake_counts_recomputed_from_prediction_files(demo_run):
     table1 = pd.read_csv(workdir / TABLES / "table1_categories.csv")
     table5 = pd.read_csv(workdir / TABLES / "table5_categories.csv")
     for recipe in RECIPES:
-        before = pd.read_parquet(workdir / f"results/predictions/{recipe}/seed1/lr0.0015/breaking_nli/test.parquet")
+        before = pd.read_parquet(
+            workdir / f"results/predictions/tiny-electra/{recipe}/seed1/lr0.0015/breaking_nli/test.parquet"
+        )
         wrong = (before["gold"] != before["pred"]).groupby(before["category"]).sum()
         rows = table1[table1["recipe"] == recipe].set_index("group")["mistakes"]
         assert rows.drop("Total").to_dict() == wrong.to_dict()
         assert rows["Total"] == wrong.sum()
         after = pd.read_parquet(
             workdir
-            / f"results/predictions/final/all_epochs/final_lr0.0001/{recipe}/seed1/lr0.0015/breaking_nli/test.parquet"
+            / "results/predictions/tiny-electra/final/all_epochs/final_lr0.0001"
+            / f"{recipe}/seed1/lr0.0015/breaking_nli/test.parquet"
         )
         after_wrong = (after["gold"] != after["pred"]).groupby(after["category"]).sum()
         cells = table5[
@@ -214,8 +218,8 @@ def test_mistake_counts_recomputed_from_prediction_files(demo_run):
 
 def test_table3_matches_the_training_predictions(demo_run):
     workdir = demo_run[0]
-    table3 = pd.read_csv(workdir / "results/tables/mistakes/table3_combinations.csv")
-    train = pd.read_parquet(workdir / "results/models/snli_mnli/seed1/lr0.0015/train_predictions.parquet")
+    table3 = pd.read_csv(workdir / "results/tables/tiny-electra/mistakes/table3_combinations.csv")
+    train = pd.read_parquet(workdir / "results/models/tiny-electra/snli_mnli/seed1/lr0.0015/train_predictions.parquet")
     expected = combination_counts(train).set_index("combination")["count"]
     got = table3[table3["recipe"] == "snli_mnli"].set_index("combination")["count"]
     assert got.to_dict() == expected.to_dict()
@@ -224,22 +228,28 @@ def test_table3_matches_the_training_predictions(demo_run):
 
 def test_final_tuning_used_the_selected_examples_and_rates(demo_run):
     workdir = demo_run[0]
-    table4 = pd.read_csv(workdir / "results/tables/mistakes/table4_learning_rates.csv")
-    initial_log = pd.read_csv(workdir / "results/models/snli/seed1/lr0.0015/train_log.csv")
+    table4 = pd.read_csv(workdir / "results/tables/tiny-electra/mistakes/table4_learning_rates.csv")
+    initial_log = pd.read_csv(workdir / "results/models/tiny-electra/snli/seed1/lr0.0015/train_log.csv")
     scheduled = table4[(table4["recipe"] == "snli") & (table4["final_lr"] == "from_schedule")]["learning_rate"]
     assert scheduled.tolist() == pytest.approx([initial_log["learning_rate"].iloc[-1]] * len(scheduled))
     assert 0 < scheduled.iloc[0] < 0.0015 / 20  # the tail of the linear decay
     fixed = table4[(table4["recipe"] == "snli") & (table4["final_lr"] == "0.0001")]["learning_rate"]
     assert fixed.tolist() == pytest.approx([1e-4] * len(fixed))
-    selection = pd.read_parquet(workdir / "results/mistakes/snli/seed1/lr0.0015/selection/all_epochs.parquet")
-    train = pd.read_parquet(workdir / "results/models/snli/seed1/lr0.0015/train_predictions.parquet")
+    selection = pd.read_parquet(
+        workdir / "results/mistakes/tiny-electra/snli/seed1/lr0.0015/selection/all_epochs.parquet"
+    )
+    train = pd.read_parquet(workdir / "results/models/tiny-electra/snli/seed1/lr0.0015/train_predictions.parquet")
     wrong_every_epoch = set.intersection(*(set(g.loc[g["gold"] != g["pred"], "id"]) for _, g in train.groupby("epoch")))
     assert set(selection["id"]) == wrong_every_epoch
-    ambiguous = pd.read_parquet(workdir / "results/mistakes/snli/seed1/lr0.0015/selection/chaosnli_max60.parquet")
+    ambiguous = pd.read_parquet(
+        workdir / "results/mistakes/tiny-electra/snli/seed1/lr0.0015/selection/chaosnli_max60.parquet"
+    )
     assert (ambiguous["max_share"] <= 60).all()
     assert len(ambiguous) > 0
     facts = json.loads(
-        (workdir / "results/models/final/all_epochs/final_lr0.0001/snli/seed1/lr0.0015/run.json").read_text()
+        (
+            workdir / "results/models/tiny-electra/final/all_epochs/final_lr0.0001/snli/seed1/lr0.0015/run.json"
+        ).read_text()
     )
     assert facts["train_examples"] == len(selection)
 
@@ -255,9 +265,9 @@ def test_the_hugging_face_token_is_written_nowhere(demo_run):
 def test_adversarial_tables_recompute_from_the_prediction_files(demo_run):
     workdir = demo_run[0]
     run = "seed1/lr0.0015"
-    effect = pd.read_csv(workdir / "results/tables/adversarial/attack_effect.csv").set_index("attack")
+    effect = pd.read_csv(workdir / "results/tables/tiny-electra/adversarial/attack_effect.csv").set_index("attack")
     parts = [
-        pd.read_parquet(workdir / f"results/predictions/snli/{run}/attack/gradient/{part}.parquet")
+        pd.read_parquet(workdir / f"results/predictions/tiny-electra/snli/{run}/attack/gradient/{part}.parquet")
         for part in ("train", "heldout")
     ]
     attacked = pd.concat(parts)
@@ -265,16 +275,18 @@ def test_adversarial_tables_recompute_from_the_prediction_files(demo_run):
     # the negation subset of SNLI test, counted by hand from the text
     pairs = pd.read_parquet(workdir / "results/data/snli/test.parquet")
     negated = (pairs["premise"] + " " + pairs["hypothesis"]).str.contains(r"\bnot\b|n't\b|\bno\b|\bnever\b")
-    flows = pd.read_csv(workdir / "results/tables/adversarial/error_flow.csv")
+    flows = pd.read_csv(workdir / "results/tables/tiny-electra/adversarial/error_flow.csv")
     row = flows[(flows["evalset"] == "snli/test") & (flows["subset"] == "negation")].iloc[0]
     assert row["pairs"] == negated.sum() > 0
-    base = pd.read_parquet(workdir / f"results/predictions/snli/{run}/snli/test.parquet")[negated.to_numpy()]
+    base = pd.read_parquet(workdir / f"results/predictions/tiny-electra/snli/{run}/snli/test.parquet")[
+        negated.to_numpy()
+    ]
     assert row["baseline_errors"] == (base["gold"] != base["pred"]).sum()
 
 
 def test_a_persons_edits_in_the_spreadsheet_are_kept_and_counted(demo_run):
     workdir, config, _ = demo_run
-    sheet_path = workdir / "results/analysis/snli/seed1/lr0.0015/snli/test/errors.csv"
+    sheet_path = workdir / "results/analysis/tiny-electra/snli/seed1/lr0.0015/snli/test/errors.csv"
     sheet = pd.read_csv(sheet_path, dtype=str, keep_default_na=False)
     assert len(sheet) >= 20 or len(sheet) == sum_errors(workdir)
     assert {"confidence_pred", "confidence_gold", "llm_pred", "error_type", "cause", "fix"} <= set(sheet.columns)
@@ -283,7 +295,7 @@ def test_a_persons_edits_in_the_spreadsheet_are_kept_and_counted(demo_run):
     sheet.to_csv(sheet_path, index=False)
 
     run_snakemake("--cores", "2", "--configfile", str(config), workdir=workdir)  # the tables follow the edit
-    types = pd.read_csv(workdir / "results/tables/analysis/error_types.csv")
+    types = pd.read_csv(workdir / "results/tables/tiny-electra/analysis/error_types.csv")
     mine = types[(types["error_type"] == "annotation_artifact") & (types["evalset"] == "snli/test")].iloc[0]
     assert mine["rows"] == 2
     assert mine["by_person"] == 2
@@ -297,24 +309,25 @@ def test_a_persons_edits_in_the_spreadsheet_are_kept_and_counted(demo_run):
 
 
 def sum_errors(workdir) -> int:
-    predictions = pd.read_parquet(workdir / "results/predictions/snli/seed1/lr0.0015/snli/test.parquet")
+    predictions = pd.read_parquet(workdir / "results/predictions/tiny-electra/snli/seed1/lr0.0015/snli/test.parquet")
     return int((predictions["gold"] != predictions["pred"]).sum())
 
 
 def test_analysis_outputs_exist_for_every_analysed_model(demo_run):
     workdir = demo_run[0]
-    for model in ("snli/seed1/lr0.0015", "snli_mnli/seed1/lr0.0015", "adversarial/gradient/snli/seed1/lr0.0015"):
+    models = ("snli/seed1/lr0.0015", "snli_mnli/seed1/lr0.0015", "adversarial/gradient/snli/seed1/lr0.0015")
+    for model in (f"tiny-electra/{m}" for m in models):
         for evalset in ("snli/test", "breaking_nli/test"):
             assert (workdir / f"results/analysis/{model}/{evalset}/errors.csv").exists()
             for method in ("pca", "tsne"):
                 assert (workdir / f"results/figures/projections/{model}/{evalset}_{method}.png").stat().st_size > 0
-    comparison = pd.read_csv(workdir / "results/tables/analysis/llm_comparison.csv")
+    comparison = pd.read_csv(workdir / "results/tables/tiny-electra/analysis/llm_comparison.csv")
     counts = comparison[["both_right", "model_right_llm_wrong", "model_wrong_llm_right", "both_wrong"]].sum(axis=1)
     assert (counts == comparison["examples"]).all()
-    runs = pd.read_csv(workdir / "results/tables/analysis/runs.csv")
+    runs = pd.read_csv(workdir / "results/tables/tiny-electra/analysis/runs.csv")
     assert set(runs["kind"]) == {"initial", "final", "adversarial"}
     for recipe in RECIPES:
-        assert (workdir / f"results/figures/learning_curves/{recipe}.png").exists()
+        assert (workdir / f"results/figures/tiny-electra/learning_curves/{recipe}.png").exists()
 
 
 TRAINING_JOBS = {"train_stage", "final_tune", "retrain_adversarial", "evaluate_model", "evaluate_attack_set"}
@@ -367,15 +380,19 @@ def test_overlap_table_and_every_run_count_the_shared_pairs(demo_run):
             row = table[(table["train_set"] == train_set) & (table["scored_set"] == name)].iloc[0]
             assert row["overlapping"] == int(keys.isin(their_keys).sum()), (train_set, name)
     # the tuning job dropped exactly the selected pairs that sit in a scored set (leakage: exclude)
-    selection = pd.read_parquet(workdir / "results/mistakes/snli/seed1/lr0.0015/selection/chaosnli_max60.parquet")
+    selection = pd.read_parquet(
+        workdir / "results/mistakes/tiny-electra/snli/seed1/lr0.0015/selection/chaosnli_max60.parquet"
+    )
     inside = int(plain_keys(selection).isin(set().union(*scored.values())).sum())
     facts = json.loads(
-        (workdir / "results/models/final/chaosnli_max60/final_lr0.0001/snli/seed1/lr0.0015/run.json").read_text()
+        (
+            workdir / "results/models/tiny-electra/final/chaosnli_max60/final_lr0.0001/snli/seed1/lr0.0015/run.json"
+        ).read_text()
     )
     assert facts["overlap"]["action"] == "exclude"
     assert facts["overlap"]["dropped"] == inside
     assert facts["train_examples"] == len(selection) - inside
-    initial = json.loads((workdir / "results/models/snli/seed1/lr0.0015/run.json").read_text())
+    initial = json.loads((workdir / "results/models/tiny-electra/snli/seed1/lr0.0015/run.json").read_text())
     snli_train = plain_keys(pd.read_parquet(data / "snli/train.parquet"))
     assert initial["overlap"]["dropped"] == int(snli_train.isin(set().union(*scored.values())).sum())
     assert "## Leakage: training pairs in scored sets" in (workdir / "results/report.md").read_text()
@@ -383,29 +400,31 @@ def test_overlap_table_and_every_run_count_the_shared_pairs(demo_run):
 
 def test_adversarial_overall_leaves_out_the_validation_pairs_the_retrained_model_saw(demo_run):
     workdir = demo_run[0]
-    overall = pd.read_csv(workdir / "results/tables/adversarial/overall.csv")
+    overall = pd.read_csv(workdir / "results/tables/tiny-electra/adversarial/overall.csv")
     validation = overall[overall["evalset"] == "snli/validation"]
-    trained_on = pd.read_parquet(workdir / "results/adversarial/gradient/snli/seed1/lr0.0015/train.parquet")
-    full = pd.read_parquet(workdir / "results/predictions/snli/seed1/lr0.0015/snli/validation.parquet")
+    trained_on = pd.read_parquet(
+        workdir / "results/attack_sets/tiny-electra/adversarial/gradient/snli/seed1/lr0.0015/train.parquet"
+    )
+    full = pd.read_parquet(workdir / "results/predictions/tiny-electra/snli/seed1/lr0.0015/snli/validation.parquet")
     kept = full[~full["id"].isin(set(trained_on["id"].str.removeprefix("adv:")))]
     for _, row in validation.iterrows():  # baseline and retrained model, on the same remaining pairs
         assert row["trained_on"] == len(trained_on) > 0
         assert row["examples"] == len(full) - len(trained_on)
     baseline = validation[validation["model"] == "baseline"].iloc[0]
     assert baseline["accuracy"] == pytest.approx((kept["gold"] == kept["pred"]).mean())
-    assert "left out" in (workdir / "results/tables/adversarial/overall.md").read_text()
+    assert "left out" in (workdir / "results/tables/tiny-electra/adversarial/overall.md").read_text()
 
 
 def test_subset_cells_from_too_few_pairs_are_not_given_percentages(demo_run):
     workdir = demo_run[0]
-    metrics = pd.read_csv(workdir / "results/tables/adversarial/subset_metrics.csv")
+    metrics = pd.read_csv(workdir / "results/tables/tiny-electra/adversarial/subset_metrics.csv")
     few = metrics.groupby(["evalset", "subset", "model", "class"])["support"].mean()
     few = few[few < 30]
     assert len(few) > 0  # the small run has such subsets (long pairs, negation on the held-out attack set)
-    markdown = (workdir / "results/tables/adversarial/subset_metrics.md").read_text()
+    markdown = (workdir / "results/tables/tiny-electra/adversarial/subset_metrics.md").read_text()
     assert "too few to read (n=" in markdown
     assert "pairs (per seed)" in markdown
-    assert "seeds (pooled)" in (workdir / "results/tables/adversarial/error_flow.md").read_text()
+    assert "seeds (pooled)" in (workdir / "results/tables/tiny-electra/adversarial/error_flow.md").read_text()
 
 
 def test_snakemake_report_collects_tables_and_figures_with_their_captions(demo_run):
@@ -420,9 +439,11 @@ def test_snakemake_report_collects_tables_and_figures_with_their_captions(demo_r
 def test_training_dynamics_recomputed_from_the_raw_prediction_files(demo_run):
     """Region counts and forgetting events, recomputed here with plain pandas from train_predictions.parquet."""
     workdir = demo_run[0]
-    regions = pd.read_csv(workdir / "results/tables/dynamics/regions.csv").set_index("recipe")
+    regions = pd.read_csv(workdir / "results/tables/tiny-electra/dynamics/regions.csv").set_index("recipe")
     for recipe in RECIPES:
-        raw = pd.read_parquet(workdir / f"results/models/{recipe}/seed1/lr0.0015/train_predictions.parquet")
+        raw = pd.read_parquet(
+            workdir / f"results/models/tiny-electra/{recipe}/seed1/lr0.0015/train_predictions.parquet"
+        )
         raw["p_gold"] = raw[["prob_e", "prob_n", "prob_c"]].to_numpy()[range(len(raw)), raw["gold"].to_numpy()]
         raw["right"] = raw["gold"] == raw["pred"]
         wide = raw.pivot(index="id", columns="epoch", values="right")
@@ -438,14 +459,14 @@ def test_training_dynamics_recomputed_from_the_raw_prediction_files(demo_run):
         assert row["region_hard_to_learn"] == int((~ambiguous & (confidence <= 0.25)).sum())
         assert row["mistake_record"] == "eval_pass"
         selected = pd.read_parquet(
-            workdir / f"results/mistakes/{recipe}/seed1/lr0.0015/selection/ambiguous_map.parquet"
+            workdir / f"results/mistakes/tiny-electra/{recipe}/seed1/lr0.0015/selection/ambiguous_map.parquet"
         )
         chosen = variability.index.isin(set(selected["id"]))
         assert variability[chosen].min() >= variability[~chosen].max()  # the most variable ones
         assert len(selected) == round(0.33 * len(wide))
     report = (workdir / "results/report.md").read_text()
     assert "## Training dynamics" in report and "figures/data_maps.png" in report
-    assert (workdir / "results/figures/data_maps.png").read_bytes()[:4] == b"\x89PNG"
+    assert (workdir / "results/figures/tiny-electra/data_maps.png").read_bytes()[:4] == b"\x89PNG"
     table7 = pd.read_csv(workdir / TABLES / "table7_accuracy.csv")
     assert {"all_epochs", "ambiguous_map"} <= set(table7["selection"])  # side by side, with significance
 
@@ -462,7 +483,7 @@ def test_hans_is_scored_two_way_by_every_initial_model(demo_run):
     import json
 
     workdir = demo_run[0]
-    predictions = sorted((workdir / "results/predictions").glob("*/seed1/lr0.0015/hans/test.parquet"))
+    predictions = sorted((workdir / "results/predictions").glob("tiny-electra/*/seed1/lr0.0015/hans/test.parquet"))
     assert len(predictions) == len(RECIPES)
     for path in predictions:
         frame = pd.read_parquet(path)
@@ -471,20 +492,20 @@ def test_hans_is_scored_two_way_by_every_initial_model(demo_run):
         assert set(frame["gold"]) == {0, 1}
         metrics = json.loads(path.with_suffix(".json").read_text())
         assert metrics["accuracy"] == pytest.approx(float((frame["gold"] == frame["pred"]).mean()))
-    assert "hans/test" in (workdir / "results/tables/initial_accuracy.csv").read_text()
+    assert "hans/test" in (workdir / "results/tables/tiny-electra/initial_accuracy.csv").read_text()
     # its Tables 1 and 2: by heuristic and by the two-way gold label, recounted from the prediction files
-    table1 = pd.read_csv(workdir / "results/tables/mistakes/hans/table1_categories.csv")
-    table2 = pd.read_csv(workdir / "results/tables/mistakes/hans/table2_labels.csv")
+    table1 = pd.read_csv(workdir / "results/tables/tiny-electra/mistakes/hans/table1_categories.csv")
+    table2 = pd.read_csv(workdir / "results/tables/tiny-electra/mistakes/hans/table2_labels.csv")
     for path in predictions:
         frame = pd.read_parquet(path)
-        recipe = path.relative_to(workdir / "results/predictions").parts[0]
+        recipe = path.relative_to(workdir / "results/predictions/tiny-electra").parts[0]
         wrong = frame["gold"] != frame["pred"]
         rows = table1[table1["recipe"] == recipe].set_index("group")["mistakes"]
         assert rows.drop("Total").to_dict() == wrong.groupby(frame["category"]).sum().to_dict()
         labels = table2[table2["recipe"] == recipe].set_index("group")["mistakes"]
         names = frame["gold"].map({0: "entailment", 1: "non-entailment"})
         assert labels.drop("Total").to_dict() == wrong.groupby(names).sum().to_dict()
-    table7 = pd.read_csv(workdir / "results/tables/mistakes/hans/table7_accuracy.csv")
+    table7 = pd.read_csv(workdir / "results/tables/tiny-electra/mistakes/hans/table7_accuracy.csv")
     assert set(table7["recipe"]) == set(RECIPES)
 
 
@@ -516,7 +537,8 @@ def test_the_report_is_its_manifest_and_one_entry_adds_a_table(demo_run, tmp_pat
     table = tmp_path / "table8_new.md"
     table.write_text("| cell |\n|---|\n| 42 |\n")
     last_mistakes = max(i for i, entry in enumerate(manifest) if entry["section"] == "mistakes")
-    manifest.insert(last_mistakes + 1, {"section": "mistakes", "path": str(table), "caption": "table8_new"})
+    entry = {"section": "mistakes", "path": str(table), "caption": "table8_new", "encoder": "tiny-electra"}
+    manifest.insert(last_mistakes + 1, entry)
     write_report(again, manifest, run_config, captions)
     added = "### Table 8: a table added with one manifest entry.\n\n| cell |\n|---|\n| 42 |\n\n"
     report = (workdir / "results/report.md").read_text()
@@ -535,11 +557,13 @@ def test_a_declared_set_is_prepared_scored_and_tabled_by_category_and_label(demo
     kept = [row for row in rows if row["label"] != "-"]
     assert counts["pairs"] == len(kept) and counts["dropped_no_gold_label"] == len(rows) - len(kept)
     assert counts["labels"] == {str(k): v for k, v in sorted(Counter("enc".index(r["label"]) for r in kept).items())}
-    table = pd.read_csv(workdir / "results/tables/mistakes/letters/table8_category_label.csv")
-    markdown = (workdir / "results/tables/mistakes/letters/table8_category_label.md").read_text()
+    table = pd.read_csv(workdir / "results/tables/tiny-electra/mistakes/letters/table8_category_label.csv")
+    markdown = (workdir / "results/tables/tiny-electra/mistakes/letters/table8_category_label.md").read_text()
     reason = {row["uid"]: row["reason"] for row in kept}
     for recipe in RECIPES:
-        predictions = pd.read_parquet(workdir / f"results/predictions/{recipe}/seed1/lr0.0015/letters/test.parquet")
+        predictions = pd.read_parquet(
+            workdir / f"results/predictions/tiny-electra/{recipe}/seed1/lr0.0015/letters/test.parquet"
+        )
         assert len(predictions) == len(kept)
         predictions["reason"] = predictions["id"].map(reason)
         predictions["label"] = predictions["gold"].map(dict(enumerate(["entailment", "neutral", "contradiction"])))
@@ -588,7 +612,7 @@ def test_a_set_added_to_a_finished_grid_is_scored_without_retraining(demo_run, t
     run_snakemake("--cores", "2", "--configfile", str(added), workdir=copy)
     rewritten = [p for p, mtime in before.items() if p.stat().st_mtime_ns != mtime]
     assert rewritten == []  # no training or tuning job ran
-    assert (copy / "results/predictions/snli/seed1/lr0.0015/fresh/test.parquet").exists()
+    assert (copy / "results/predictions/tiny-electra/snli/seed1/lr0.0015/fresh/test.parquet").exists()
 
     shared = pd.read_parquet(copy / "results/data/snli/train.parquet").iloc[:30]
     rows = [
@@ -606,4 +630,6 @@ def test_a_set_added_to_a_finished_grid_is_scored_without_retraining(demo_run, t
         if re.search(r"^\s*(?:local)?rule train_stage:", block, re.M)
     }
     assert "results/data/leakage/snli/train.jsonl" in reasons["snli"]  # its list changed
-    assert "leakage" not in reasons["snli_mnli"] and "results/models/snli/" in reasons["snli_mnli"]  # its start did
+    assert (
+        "leakage" not in reasons["snli_mnli"] and "results/models/tiny-electra/snli/" in reasons["snli_mnli"]
+    )  # its start did

@@ -12,6 +12,8 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
+# Tests that run jobs use the demo's first encoder alone (tiny-electra); test_grid.py runs the sweep over both.
+ONE_ENCODER = yaml.safe_load((REPO / "config/demo.yaml").read_text())["models"][:1]
 # A declared evaluation set in ANLI's shape (uid, letter labels, a reason field; "-" rows dropped): data.<name>
 ANLI_LIKE_DECLARATION = {
     "format": "jsonl",

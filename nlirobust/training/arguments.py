@@ -18,6 +18,10 @@ class StageArguments:
     output_dir: str = field(metadata={"help": "where model/, logs and per-epoch predictions go"})
     checkpoint_dir: str = field(metadata={"help": "epoch checkpoints; a rerun resumes from the newest"})
     validation_file: str | None = field(default=None, metadata={"help": "validation pairs, evaluated per epoch"})
+    encoder: str | None = field(default=None, metadata={"help": "the encoder's name (`models[].name`): in run.json"})
+    encoder_name_or_path: str | None = field(
+        default=None, metadata={"help": "what the encoder was loaded from first (hub id, directory, embedded)"}
+    )
     seed: int = 42
     learning_rate: float = 5e-5
     learning_rate_from: str | None = field(

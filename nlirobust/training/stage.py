@@ -245,6 +245,7 @@ def train_stage(args: StageArguments) -> dict:
         write_stage_outputs(trainer, tokenizer, out, args.record_train_predictions)
         record = trainer.record
         facts = {
+            "encoder": {"name": args.encoder, "name_or_path": args.encoder_name_or_path},
             "arguments": dataclasses.asdict(args),
             "learning_rate_used": args.learning_rate,
             "train_examples": len(train_pairs),

@@ -14,16 +14,14 @@ def llm_predictions_of(dataset, split):
     return [llm_file(f"{dataset}/{split}")] if LLM else []
 
 
-def analysis_outputs(pattern):
-    """`pattern` ({model}, {evalset}) for every analysed model and set."""
-    return [
-        pattern.format(model=model, evalset=evalset) for model in models_of(ANALYSIS_KINDS) for evalset in ANALYSIS_SETS
-    ]
+def analysis_outputs(pattern, encoder):
+    """`pattern` ({model}, {evalset}) for every analysed model of an encoder and every analysed set."""
+    models = models_of(ANALYSIS_KINDS, encoder)
+    return [pattern.format(model=model, evalset=evalset) for model in models for evalset in ANALYSIS_SETS]
 
 
-def learning_curve_files():
+def learning_curve_files(encoder="{encoder}"):
     """One learning-curve figure per recipe (its initial runs), then one per retraining attack (its retrained runs)."""
     attacks = retrain_attacks(config) if ADVERSARIAL else []  # as params.attacks of run_facts
-    return [f"results/figures/learning_curves/{recipe}.png" for recipe in RECIPES] + [
-        f"results/figures/learning_curves/adversarial_{attack}.png" for attack in attacks
-    ]
+    folder = f"{figures_dir(encoder)}/learning_curves"
+    return [f"{folder}/{recipe}.png" for recipe in RECIPES] + [f"{folder}/adversarial_{a}.png" for a in attacks]

@@ -35,7 +35,7 @@ def model_location(name, embedded_dir):
     """Where a configured model lives: the embedded build, an existing directory, or a hub download (the name was
     checked while planning: nlirobust.config_checks.workflow_problem)."""
     name = str(name)
-    if name == "embedded":
+    if name in EMBEDDED_ENCODERS:
         return embedded_dir
     if Path(name).exists():
         return name
@@ -46,14 +46,20 @@ def hub_slug(model_id):
     return re.sub(r"[^A-Za-z0-9._-]", "--", model_id)
 
 
-def pretrained_model():
-    """Directory of the model every first stage starts from."""
-    return model_location(config["model"]["name_or_path"], "resources/models/embedded")
+def pretrained_model(encoder):
+    """Directory of the model an encoder's first stages start from (an embedded one: resources/models/<variant>)."""
+    name = ENCODERS[encoder]["name_or_path"]
+    return model_location(name, f"resources/models/{name}")
 
 
-# Every hub model the workflow may download (the classifier and the LLM), by the folder name it lands in.
+def embedded_max_length(variant):
+    """The positions an embedded encoder is built with: the longest max_length of the encoders that use it."""
+    return max(e["max_length"] for e in ENCODERS.values() if e["name_or_path"] == variant)
+
+
+# Every hub model the workflow may download (the classifiers and the LLM), by the folder name it lands in.
 HUB_MODELS = {
     hub_slug(name): name
-    for name in [config["model"]["name_or_path"]] + ([LLM["model"]] if LLM else [])
+    for name in [e["name_or_path"] for e in ENCODERS.values()] + ([LLM["model"]] if LLM else [])
     if re.fullmatch(r"[A-Za-z0-9][\w.-]*/[\w.-]+", str(name)) and not Path(name).exists()
 }

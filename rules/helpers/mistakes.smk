@@ -3,15 +3,19 @@
 
 LOW_AGREEMENT = config["mistakes"].get("low_agreement", {})
 IN_DISTRIBUTION_SETS = in_distribution_sets(config)
-# Tables 1, 2 and 5-9 are written per challenge set, under results/tables/mistakes/<data set>/
+# Tables 1, 2 and 5-9 are written per challenge set, under results/tables/<encoder>/mistakes/<data set>/
 CHALLENGE_SETS = {evalset.split("/")[0]: evalset for evalset in challenge_sets(config)}
 
 
-def mistakes_dir(recipe="{recipe}", seed="{seed}", lr="{lr}"):
-    return f"results/mistakes/{run_id(recipe, seed, lr)}"
+def mistakes_dir(encoder="{encoder}", recipe="{recipe}", seed="{seed}", lr="{lr}"):
+    return f"results/mistakes/{run_id(encoder, recipe, seed, lr)}"
 
 
-FINAL_MODEL = final_id("{selection}", "{final_lr}", "{recipe}", "{seed}", "{lr}")
+def mistake_tables_dir(encoder="{encoder}"):
+    return f"{tables_dir(encoder)}/mistakes"
+
+
+FINAL_MODEL = final_id("{encoder}", "{selection}", "{final_lr}", "{recipe}", "{seed}", "{lr}")
 
 
 def selection_source(wildcards):
@@ -40,12 +44,18 @@ def final_learning_rate_flags(wildcards, input):
 
 
 def all_initial_runs(pattern, in_distribution=False):
-    """`pattern` ({run}, {evalset}) for every initial model (and in-distribution set)."""
+    """An input function: `pattern` ({run}, {evalset}) for every initial model of the job's encoder (and every
+    in-distribution set)."""
     sets = IN_DISTRIBUTION_SETS if in_distribution else [None]
-    return [pattern.format(run=run, evalset=evalset) for run in models_of(["initial"]) for evalset in sets]
+    return lambda wc: [
+        pattern.format(run=run, evalset=evalset) for run in models_of(["initial"], wc.encoder) for evalset in sets
+    ]
 
 
 def all_final_runs(pattern, in_distribution=False):
-    """`pattern` ({run}, {evalset}) for every final model (and in-distribution set)."""
+    """An input function: `pattern` ({run}, {evalset}) for every final model of the job's encoder (and every
+    in-distribution set)."""
     sets = IN_DISTRIBUTION_SETS if in_distribution else [None]
-    return [pattern.format(run=run, evalset=evalset) for run in models_of(["final"]) for evalset in sets]
+    return lambda wc: [
+        pattern.format(run=run, evalset=evalset) for run in models_of(["final"], wc.encoder) for evalset in sets
+    ]
