@@ -211,13 +211,16 @@ def run_attack(model_dir: str | Path, sample_file: str | Path, out_dir: str | Pa
 
 
 def retraining_sets(
-    train: pd.DataFrame, attacked_train: pd.DataFrame, validation: pd.DataFrame
+    train: pd.DataFrame, attacked_train: pd.DataFrame, validation: pd.DataFrame, max_train_examples: int | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(training set, validation set) of the adversarial retraining: SNLI train plus the attack's training part,
-    and SNLI validation without the pairs those attacked copies were made from. Validating on them would score
-    the model on the originals of what it trains on, as the `overall` table's SNLI validation cell never does."""
+    """(training set, validation set) of the adversarial retraining: SNLI train (its first `max_train_examples`, as
+    the baseline trained on) plus every pair of the attack's training part, and SNLI validation without the pairs
+    those attacked copies were made from. Validating on them would score the model on the originals of what it
+    trains on, as the `overall` table's SNLI validation cell never does. The cap is applied here, to SNLI's part
+    only: the training job's own cut of the first N pairs would drop the attacked pairs appended after them."""
     from nlirobust.data.schema import PAIR_COLUMNS, check_pairs
 
+    train = train.iloc[:max_train_examples] if max_train_examples else train
     combined = check_pairs(pd.concat([train, attacked_train], ignore_index=True)[list(PAIR_COLUMNS)], "retraining set")
     originals = set(attacked_train["id"].astype(str).map(original_id))
     kept = validation[~validation["id"].astype(str).isin(originals)].reset_index(drop=True)

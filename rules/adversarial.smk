@@ -76,10 +76,16 @@ rule adversarial_training_data:
         runtime=attempts(30),
     params:
         script=script_path("adversarial_training_data.py"),
+        # the baseline's cap on SNLI train, applied before the attacked pairs join (retrain_adversarial has none)
+        max_train=lambda wc: (
+            f"--max-train-examples {ENCODERS[wc.encoder]['training']['max_train_examples']}"
+            if ENCODERS[wc.encoder]["training"].get("max_train_examples")
+            else ""
+        ),
     shell:
         "python {params.script:q} --train {input.train:q} --attack-train {input.attack_train:q} "
-        "--validation {input.validation:q} --out {output.train:q} --validation-out {output.validation:q} "
-        "> {log:q} 2>&1"
+        "--validation {input.validation:q} {params.max_train} --out {output.train:q} "
+        "--validation-out {output.validation:q} > {log:q} 2>&1"
 
 
 rule retrain_adversarial:
@@ -112,6 +118,7 @@ rule retrain_adversarial:
         flags=lambda wc: training_flags(
             wc.encoder,
             epochs=ADVERSARIAL.get("retrain_epochs") or ENCODERS[wc.encoder]["training"]["epochs"],
+            max_train_examples=None,  # applied to SNLI's part by adversarial_training_data
         ),
         speed=lambda wc: training_speed_flags(wc.encoder),
     shell:

@@ -14,6 +14,7 @@ def main() -> None:
     parser.add_argument("--validation", required=True, help="SNLI validation pairs")
     parser.add_argument("--out", required=True, help="the retraining set")
     parser.add_argument("--validation-out", required=True, help="the validation set of the retraining")
+    parser.add_argument("--max-train-examples", type=int, default=None, help="SNLI train's first N pairs only")
     args = parser.parse_args()
 
     import pandas as pd
@@ -25,11 +26,12 @@ def main() -> None:
     train = pd.read_parquet(args.train, columns=list(PAIR_COLUMNS))
     attacked = pd.read_parquet(args.attack_train, columns=list(PAIR_COLUMNS))
     validation = pd.read_parquet(args.validation, columns=list(PAIR_COLUMNS))
-    combined, kept = retraining_sets(train, attacked, validation)
+    combined, kept = retraining_sets(train, attacked, validation, args.max_train_examples)
     write_parquet(combined, args.out)
     write_parquet(kept, args.validation_out)
     print(
-        f"{len(train)} training pairs + {len(attacked)} attacked pairs = {len(combined)}; validation: "
+        f"{len(combined) - len(attacked)} training pairs + {len(attacked)} attacked pairs = {len(combined)}; "
+        "validation: "
         f"{len(kept)} of {len(validation)} pairs (without the originals of the attacked ones)"
     )
 

@@ -140,3 +140,6 @@ def test_retraining_validates_without_the_originals_of_its_masked_pairs(small_da
     combined, kept = retraining_sets(train, attacked, validation)
     assert len(combined) == len(train) + 30
     assert set(kept["id"]) == set(validation["id"].iloc[30:])
+    # training.max_train_examples caps SNLI's part (as the baseline's), never the attacked pairs after it
+    capped, _ = retraining_sets(train, attacked, validation, max_train_examples=50)
+    assert capped["id"].tolist() == train["id"].iloc[:50].tolist() + attacked["id"].tolist()

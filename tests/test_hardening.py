@@ -54,7 +54,7 @@ def two_label_head(model):
 def test_a_broken_model_folder_is_refused_while_planning_in_one_line(tmp_path, tiny_model, break_model, message):
     model = copy_model(tiny_model, tmp_path / "my_model")
     break_model(model)
-    config = write_config(tmp_path / "c.yaml", base="config/demo.yaml", model={"name_or_path": str(model)})
+    config = write_config(tmp_path / "c.yaml", base="config/demo.yaml", models=None, model={"name_or_path": str(model)})
     assert_refused_in_one_line(tmp_path, config, f"config: model.name_or_path: {model}")
     assert_refused_in_one_line(tmp_path, config, message)
 

@@ -166,7 +166,7 @@ def test_retraining_on_an_attack_that_is_not_built_is_rejected(tmp_path):
 )
 def test_model_that_is_neither_a_directory_nor_a_hub_id_is_rejected(tmp_path, name, message):
     (tmp_path / "models").mkdir()
-    config = write_config(tmp_path / "bad_model.yaml", model={"name_or_path": name})
+    config = write_config(tmp_path / "bad_model.yaml", models=None, model={"name_or_path": name})
     result = run_snakemake("-n", "--configfile", str(config), workdir=tmp_path, check=False)
     assert result.returncode != 0
     assert f"model.name_or_path: '{name}' {message}" in result.stdout + result.stderr
@@ -179,11 +179,11 @@ def test_a_model_directory_without_weights_or_too_short_is_refused_while_plannin
     broken = tmp_path / "half_downloaded"
     broken.mkdir()
     shutil.copy(tiny_model / "config.json", broken / "config.json")
-    config = write_config(tmp_path / "a.yaml", model={"name_or_path": str(broken), "max_length": 64})
+    config = write_config(tmp_path / "a.yaml", models=None, model={"name_or_path": str(broken), "max_length": 64})
     result = run_snakemake("-n", "--configfile", str(config), workdir=tmp_path, check=False)
     assert result.returncode != 0
     assert "config.json but no weights" in result.stdout + result.stderr
-    config = write_config(tmp_path / "b.yaml", model={"name_or_path": str(tiny_model), "max_length": 4096})
+    config = write_config(tmp_path / "b.yaml", models=None, model={"name_or_path": str(tiny_model), "max_length": 4096})
     result = run_snakemake("-n", "--configfile", str(config), workdir=tmp_path, check=False)
     output = result.stdout + result.stderr
     assert result.returncode != 0
@@ -241,6 +241,46 @@ def test_paper_grid_goes_to_slurm_in_at_most_300_gpu_submissions_one_model_each(
             runs = {tuple(re.findall(r"(?:^|, )(?:recipe|seed|lr)=([^,]+)", w)) for w in submission["wildcards"]}
             assert len(runs) == 1, submission  # one initial model's final tunes
             assert len(submission["rules"]) == 2  # configured and from_schedule final rates (config.yaml)
+
+
+def test_two_hub_encoders_plan_per_encoder_paths_groups_and_needs(tmp_path):
+    """A config listing two hub encoders (nothing downloaded): every run path names its encoder, each is downloaded
+    once (beside the LLM), a SLURM group never mixes encoders, and the larger encoder's own GPU needs reach its jobs
+    only."""
+    import yaml
+
+    grid = yaml.safe_load((REPO / "config/config.yaml").read_text())
+    grid["seeds"] = [1, 2]
+    grid["models"] = [
+        {"name": "electra-small", "name_or_path": "google/electra-small-discriminator"},
+        {
+            "name": "roberta-large",
+            "name_or_path": "FacebookAI/roberta-large",
+            "learning_rates": [1.0e-5],
+            "training": {"batch_size": 16},
+            "resources": {"train_stage": {"mem_mb": 64000, "runtime": 2880}, "evaluate_model": {"mem_mb": 32000}},
+        },
+    ]
+    (tmp_path / "two.yaml").write_text(yaml.safe_dump(grid))
+    out = run_snakemake("-n", "--profile", str(REPO / "profiles/slurm"), "--configfile", str(tmp_path / "two.yaml"),
+                        workdir=tmp_path).stdout  # fmt: skip
+    jobs = planned_jobs(out)
+    assert jobs["download_model"] == 2 + 1 and jobs["train_stage"] == 4 * 2 * 2 and jobs["compare_encoders"] == 1
+    assert "results/models/roberta-large/mnli_snli/seed2/lr1e-05/model" in out
+    assert "results/models/electra-small/final/all_epochs/final_lr2.7e-07/snli/seed1/lr5e-05/model" in out
+    assert "results/tables/roberta-large/mistakes/breaking_nli/table7_accuracy.md" in out
+    for block in re.split(r"^\[[^\]\n]*\] ?", out, flags=re.M):
+        if re.search(r"^\s*rule train_stage:", block, re.M):
+            needs = re.search(r"resources: ([^\n]*)", block)[1]
+            large = "encoder=roberta-large" in block
+            assert ("mem_mb=64000" in needs and "runtime=2880" in needs) == large, block
+            assert "--batch_size 16" in block or not large
+    for submission in planned_submissions(out):
+        named = [re.search(r"(?:encoder|model)=([^,/]+)", w) for w in submission["wildcards"]]
+        encoders = {match[1] for match in named if match}
+        assert len(encoders) <= 1, submission  # one encoder's jobs per submission
+        if submission["group"] and submission["group"].startswith("tune_"):
+            assert submission["group"].startswith(tuple(f"tune_{e}_" for e in encoders))
 
 
 def test_bare_profile_name_works_after_the_install_step(tmp_path):
