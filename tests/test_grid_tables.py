@@ -148,24 +148,24 @@ def test_inherited_leakage_marks_the_second_stage_and_both_sides_of_tuning(tmp_p
     kept = {"overlap": {"kept_overlapping": 3, "dropped": 0, "by_set": {"snli/test": 3}}}
     none = {"overlap": {"kept_overlapping": 0, "dropped": 0, "by_set": {"snli/test": 0}}}
     runs = [
-        write_run(tmp_path / "models/snli/seed1/lr0.001/run.json", kept),
-        write_run(tmp_path / "models/snli_mnli/seed1/lr0.001/run.json", none),
-        write_run(tmp_path / "models/snli/seed1/lr0.0005/run.json", none),
-        write_run(tmp_path / "models/snli_mnli/seed1/lr0.0005/run.json", none),
+        write_run(tmp_path / "models/e/snli/seed1/lr0.001/run.json", kept),
+        write_run(tmp_path / "models/e/snli_mnli/seed1/lr0.001/run.json", none),
+        write_run(tmp_path / "models/e/snli/seed1/lr0.0005/run.json", none),
+        write_run(tmp_path / "models/e/snli_mnli/seed1/lr0.0005/run.json", none),
     ]
     metrics, finals, after, combos = [], [], [], []
     for recipe in ("snli", "snli_mnli"):
         for lr in ("0.001", "0.0005"):
             m = {"accuracy": 0.8, "loss": 0.5, "examples": 10, "mistakes": 2}
-            metrics.append(write_run(tmp_path / f"predictions/{recipe}/seed1/lr{lr}/snli/test.json", m))
-            final = f"final/all_epochs/final_lr1e-05/{recipe}/seed1/lr{lr}"
+            metrics.append(write_run(tmp_path / f"predictions/e/{recipe}/seed1/lr{lr}/snli/test.json", m))
+            final = f"e/final/all_epochs/final_lr1e-05/{recipe}/seed1/lr{lr}"
             after.append(write_run(tmp_path / f"predictions/{final}/snli/test.json", m))
             finals.append(
                 write_run(
                     tmp_path / f"models/{final}/run.json", {"learning_rate_used": 1e-5, "train_examples": 5} | none
                 )
             )
-            combo = tmp_path / f"mistakes/{recipe}/seed1/lr{lr}/combinations.csv"
+            combo = tmp_path / f"mistakes/e/{recipe}/seed1/lr{lr}/combinations.csv"
             combo.parent.mkdir(parents=True, exist_ok=True)
             pd.DataFrame({"combination": ["1"], "kind": ["epochs"], "epochs": ["1"], "count": [3]}).to_csv(combo)
             combos.append(combo)

@@ -173,7 +173,7 @@ def test_all_mistake_tables_and_plots_exist(demo_run):
     assert "## Mistaken examples" in report
     assert "Table 7" in report
     assert "### Challenge set: breaking_nli" in report and "### Challenge set: hans" in report
-    assert "figures/mistakes_by_category.png" in report
+    assert "figures/tiny-electra/mistakes_by_category.png" in report
 
 
 def test_all_examples_columns_equal_the_challenge_file_counts(demo_run):
@@ -465,7 +465,7 @@ def test_training_dynamics_recomputed_from_the_raw_prediction_files(demo_run):
         assert variability[chosen].min() >= variability[~chosen].max()  # the most variable ones
         assert len(selected) == round(0.33 * len(wide))
     report = (workdir / "results/report.md").read_text()
-    assert "## Training dynamics" in report and "figures/data_maps.png" in report
+    assert "## Training dynamics" in report and "figures/tiny-electra/data_maps.png" in report
     assert (workdir / "results/figures/tiny-electra/data_maps.png").read_bytes()[:4] == b"\x89PNG"
     table7 = pd.read_csv(workdir / TABLES / "table7_accuracy.csv")
     assert {"all_epochs", "ambiguous_map"} <= set(table7["selection"])  # side by side, with significance
@@ -625,7 +625,7 @@ def test_a_set_added_to_a_finished_grid_is_scored_without_retraining(demo_run, t
     jobs = planned_jobs(plan)
     assert jobs["train_stage"] == 2 and jobs["retrain_adversarial"] == 1, jobs
     reasons = {
-        re.search(r"wildcards: recipe=(\w+)", block)[1]: re.search(r"reason: ([^\n]*)", block)[1]
+        re.search(r"wildcards: [^\n]*recipe=(\w+)", block)[1]: re.search(r"reason: ([^\n]*)", block)[1]
         for block in re.split(r"^\[[^\]\n]*\]\s*$", plan, flags=re.M)
         if re.search(r"^\s*(?:local)?rule train_stage:", block, re.M)
     }
