@@ -24,6 +24,9 @@ PUBLISHED = Path(__file__).with_name("published_reference.csv")
 PUBLISHED_LABEL = "published (reference)"
 BREAKING = "breaking_nli/test"
 KEYS = ["encoder", "recipe", "lr"]
+# the accuracy each recipe's rate is chosen on: its last stage's validation set (snli/validation for snli and
+# mnli_snli, mnli/validation_matched for mnli and snli_mnli)
+VALIDATION = "validation (last stage)"
 
 
 def _percent(frame: pd.DataFrame) -> float:
@@ -82,7 +85,7 @@ def per_run_cells(
         run, evalset = parse_run(path), evalset_of(path)
         accuracy = 100 * json.loads(Path(path).read_text())["accuracy"]
         if evalset == validation_set_of(run.recipe):
-            add(path, f"{evalset} (validation)", accuracy)
+            add(path, VALIDATION, accuracy)
         if evalset == BREAKING:
             before[(run.encoder, run.recipe, run.seed, run.lr)] = accuracy
     for path in challenge_predictions:
@@ -103,7 +106,7 @@ def per_run_cells(
 
 def chosen_rates(cells: pd.DataFrame) -> dict[tuple[str, str], float]:
     """(encoder, recipe) -> the initial rate with the highest mean validation accuracy over seeds."""
-    validation = cells[cells["cell"].str.endswith("(validation)")]
+    validation = cells[cells["cell"] == VALIDATION]
     means = validation.groupby(["encoder", "recipe", "lr"], sort=False)["value"].mean().reset_index()
     return {
         (encoder, recipe): float(part.loc[part["value"].idxmax(), "lr"])
@@ -164,7 +167,7 @@ def cell_text(row: pd.Series) -> str:
     if row["encoder"] == PUBLISHED_LABEL:
         return f"{row['mean']:+.2f}" if row["unit"] == "points" else f"{row['mean']:.2f}"
     if row["encoder"].endswith(" - published") or row["unit"] == "points":
-        text = f"{row['mean']:+.1f}"
+        text = f"{round(row['mean'], 1) or 0.0:+.1f}"  # a change that rounds to zero is +0.0, never -0.0
     else:
         text = f"{row['mean']:.1f}"
     return text + (f" ± {row['sd']:.1f}" if row["seeds"] > 1 and not np.isnan(row["sd"]) else "")
@@ -172,16 +175,14 @@ def cell_text(row: pd.Series) -> str:
 
 def headline_cells(cells: pd.Series) -> list[str]:
     """Validation, each set overall, the final tuning's change and the attacks' drops (not the per-label cells)."""
-    return [c for c in dict.fromkeys(cells) if " " not in c or c.endswith(("(validation)", "change", "drop"))]
+    return [c for c in dict.fromkeys(cells) if " " not in c or c == VALIDATION or c.endswith(("change", "drop"))]
 
 
 def blocks(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Wide tables a reader can hold: the headline cells (validation, each set overall, the final change, the
     attacks' drops), then one per challenge set with its label (or category x label) cells."""
     frame = frame.assign(text=frame.apply(cell_text, axis=1))
-    headline = [
-        c for c in dict.fromkeys(frame["cell"]) if " " not in c or c.endswith(("(validation)", "change", "drop"))
-    ]
+    headline = headline_cells(frame["cell"])
     groups = {"headline": headline}
     for cell in dict.fromkeys(frame["cell"]):
         if cell not in headline:

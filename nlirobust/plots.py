@@ -286,16 +286,16 @@ def encoder_comparison_figure(summary: pd.DataFrame, out: str | Path) -> None:
     one bar per encoder at its chosen rate (in the legend), mean with sd over seeds as the error bar."""
     from nlirobust.encoder_comparison import headline_cells
 
-    headline = headline_cells(summary["cell"])
     recipes = list(dict.fromkeys(summary["recipe"]))
     encoders = list(dict.fromkeys(summary["encoder"]))
     across = panels_across(len(recipes), 6.0)
     rows = -(-len(recipes) // across)
-    fig, axes = plt.subplots(rows, across, figsize=(6.0 * across, 3.6 * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, across, figsize=(6.0 * across, 4.8 * rows), squeeze=False, layout="constrained")
     width = 0.8 / max(len(encoders), 1)
-    x = np.arange(len(headline))
     for ax, recipe in zip(axes.flat, recipes, strict=False):
         part = summary[summary["recipe"] == recipe]
+        headline = headline_cells(part["cell"])  # this recipe's cells (the attacks' drops are the snli row's)
+        x = np.arange(len(headline))
         for i, encoder in enumerate(encoders):
             mine = part[part["encoder"] == encoder].set_index("cell").reindex(headline)
             rate = mine["lr"].dropna()

@@ -86,3 +86,21 @@ def test_the_adversarial_study_runs_on_the_embedded_default(demo):
     report = (demo / "results/report.md").read_text()
     assert "## Gradient-based adversarial training" in report
     assert (demo / "results/figures/tiny-electra/adversarial_error_flow_chart.png").stat().st_size > 0
+
+
+def test_the_demo_compares_its_two_encoders(demo):
+    """Both tiny encoders learn the task, they really differ, and the report opens with them side by side."""
+    compared = pd.read_csv(demo / "results/tables/encoders_compared.csv")
+    validation = compared[compared["cell"] == "validation (last stage)"].set_index(["encoder", "recipe"])["mean"]
+    assert validation[("tiny-electra", "snli")] >= 75 and validation[("tiny-bert", "mnli_snli")] >= 70
+    assert (validation["tiny-electra"] - validation["tiny-bert"]).abs().max() > 5
+    assert set(compared["encoder"]) == {"tiny-electra", "tiny-bert", "published (reference)"}
+    report = (demo / "results/report.md").read_text()
+    assert (
+        report.index("## Encoders compared")
+        < report.index("## Encoder `tiny-electra`")
+        < report.index("## Encoder `tiny-bert`")
+    )
+    for name, model_type in (("tiny-electra", "electra"), ("tiny-bert", "bert")):
+        config = json.loads((demo / f"results/models/{name}/snli/seed1/lr0.001/model/config.json").read_text())
+        assert config["model_type"] == model_type

@@ -240,7 +240,7 @@ def test_encoders_compared_at_each_encoders_chosen_rate_recounted_from_the_predi
         row = markdown_row(headline, encoder)
         assert row["lr"] == chosen and row["seeds"] == "2"
         values = pd.Series(validation[chosen])
-        assert row["snli/validation (validation)"] == f"{values.mean():.1f} ± {values.std():.1f}"
+        assert row["validation (last stage)"] == f"{values.mean():.1f} ± {values.std():.1f}"
         contradiction = []
         for seed in SEEDS:
             frame = predictions(grid_run, f"snli/seed{seed}/lr{chosen}", "breaking_nli/test", encoder)

@@ -282,3 +282,55 @@ def test_adversarial_tables_test_per_seed_and_compare_clean_and_attacked_on_one_
     assert "subset pairs (per seed)" in subsets
     ambiguity = [line for line in subsets.splitlines() if "| ambiguity " in line]
     assert ambiguity and all(re.search(r"\|\s*10\s*\|", line) for line in ambiguity)
+
+
+def test_encoders_are_compared_at_their_own_chosen_rate_with_the_published_row_and_the_distance(tmp_path):
+    """Two encoders x 2 rates x 2 seeds on files shaped like the workflow's: each encoder's row is at the rate its
+    own validation mean chose (not the other encoder's, not both rates pooled), mean ± sd over its seeds; the
+    published row is printed as published, and only the encoder that is the published model gets a distance."""
+    from nlirobust.encoder_comparison import VALIDATION, comparison, per_run_cells
+    from nlirobust.run_paths import final_id, predictions_file, run_id
+
+    # validation accuracy by (encoder, lr, seed): electra prefers 0.001, bert 0.0005
+    validation = {("electra", "0.001"): (0.80, 0.84), ("electra", "0.0005"): (0.70, 0.74),
+                  ("bert", "0.001"): (0.60, 0.62), ("bert", "0.0005"): (0.66, 0.70)}  # fmt: skip
+    metrics, challenge, finals = [], [], []
+    for (encoder, lr), values in validation.items():
+        for seed, accuracy in zip((1, 2), values, strict=True):
+            model = run_id(encoder, "snli", seed, lr)
+            metrics.append(
+                write_run(tmp_path / predictions_file(model, "snli/validation", "json"), {"accuracy": accuracy})
+            )
+            breaking = 0.5 + seed / 10
+            metrics.append(
+                write_run(tmp_path / predictions_file(model, "breaking_nli/test", "json"), {"accuracy": breaking})
+            )
+            # 10 contradiction pairs, `right` of them right; 10 entailment pairs all right
+            right = {1: 6, 2: 8}[seed] if encoder == "electra" else {1: 2, 2: 3}[seed]
+            frame = pd.DataFrame({"gold": [2] * 10 + [0] * 10, "pred": [2] * right + [0] * (10 - right) + [0] * 10,
+                                  "category": ["c"] * 20})  # fmt: skip
+            path = tmp_path / predictions_file(model, "breaking_nli/test")
+            frame.to_parquet(path)
+            challenge.append(path)
+            tuned = final_id(encoder, "all_epochs", "1e-05", "snli", seed, lr)
+            finals.append(
+                write_run(
+                    tmp_path / predictions_file(tuned, "breaking_nli/test", "json"), {"accuracy": breaking + 0.01}
+                )
+            )
+    drops = pd.DataFrame(columns=["encoder", "attack", "seed", "lr", "drop_points"])
+    cells = per_run_cells(metrics, challenge, finals, drops, [])
+    encoders = [{"name": "electra", "name_or_path": "google/electra-small-discriminator"},
+                {"name": "bert", "name_or_path": "google-bert/bert-base-uncased"}]  # fmt: skip
+    frame = comparison(cells, encoders).set_index(["encoder", "cell"])
+    electra, bert = frame.loc["electra"], frame.loc["bert"]
+    assert set(electra["lr"]) == {0.001} and set(bert["lr"]) == {0.0005}
+    assert electra.loc[VALIDATION, "mean"] == pytest.approx(82.0)
+    assert electra.loc[VALIDATION, "sd"] == pytest.approx(pd.Series([80.0, 84.0]).std())
+    assert bert.loc["breaking_nli/test contradiction", "mean"] == pytest.approx(25.0)  # 2 and 3 of 10 right
+    assert bert.loc["final tuning: breaking_nli/test change", "mean"] == pytest.approx(1.0)
+    published = frame.loc["published (reference)"]
+    assert published.loc["breaking_nli/test contradiction", "mean"] == 90.77 and published["seeds"].eq(1).all()
+    distance = frame.loc["electra - published"]
+    assert distance.loc["breaking_nli/test contradiction", "mean"] == pytest.approx(70.0 - 90.77)
+    assert "bert - published" not in frame.index.get_level_values("encoder")
