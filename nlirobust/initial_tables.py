@@ -6,7 +6,15 @@ from pathlib import Path
 
 from nlirobust.data.io import atomic_path
 from nlirobust.run_paths import one_encoder
-from nlirobust.tables import accuracy_long, accuracy_wide, epoch_long, epoch_view, mark_kept_overlap, to_markdown
+from nlirobust.tables import (
+    accuracy_long,
+    accuracy_wide,
+    epoch_long,
+    epoch_view,
+    mark_kept_overlap,
+    to_markdown,
+    write_csv,
+)
 
 
 def write_initial_tables(
@@ -25,8 +33,7 @@ def write_initial_tables(
     long = mark_kept_overlap(accuracy_long(metric_files), run_files)
     epochs = epoch_long(epoch_logs)
     for frame, path in ((long, accuracy_csv), (epochs, epochs_csv)):
-        with atomic_path(path) as tmp:
-            frame.to_csv(tmp, index=False)
+        write_csv(frame, path)
     for text, path in (
         (to_markdown(accuracy_wide(long, recipes)), accuracy_md),
         (to_markdown(epoch_view(epochs)), epochs_md),

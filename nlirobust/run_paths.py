@@ -110,6 +110,15 @@ def figures_dir(encoder: str) -> str:
     return f"results/figures/{encoder}"
 
 
+_TABLES = re.compile(rf"(?:^|/)results/tables/(?P<encoder>{ENCODER_PATTERN})/")
+
+
+def tables_encoder(path: str | Path) -> str | None:
+    """The encoder whose tables folder (tables_dir) holds `path`, or None for a file outside every one."""
+    match = _TABLES.search(Path(path).as_posix())
+    return match["encoder"] if match else None
+
+
 @dataclass(frozen=True)
 class Run:
     """A run as read back from any path that contains its model id (or an attack set's folder)."""

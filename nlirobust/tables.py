@@ -164,12 +164,25 @@ def to_markdown(frame: pd.DataFrame) -> str:
     return frame.to_markdown(index=False, disable_numparse=text) + "\n"
 
 
-def write_table(frame: pd.DataFrame, markdown: str, out_dir: Path, name: str) -> None:
-    """`name`.csv (the data) and `name`.md (its rendering) in `out_dir`, each written atomically."""
+def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
+    """A table's data, atomically; in an encoder's tables folder its first column is `encoder`, so that one
+    encoder's rows stay named when CSVs of several are put together (the Markdown, under the encoder's heading,
+    leaves it out)."""
     from nlirobust.data.io import atomic_path
 
-    with atomic_path(out_dir / f"{name}.csv") as tmp:
+    encoder = run_paths.tables_encoder(Path(path).resolve())
+    if encoder is not None and "encoder" not in frame.columns:
+        frame = frame.copy()
+        frame.insert(0, "encoder", encoder)
+    with atomic_path(Path(path)) as tmp:
         frame.to_csv(tmp, index=False)
+
+
+def write_table(frame: pd.DataFrame, markdown: str, out_dir: Path, name: str) -> None:
+    """`name`.csv (the data, write_csv) and `name`.md (its rendering) in `out_dir`, each written atomically."""
+    from nlirobust.data.io import atomic_path
+
+    write_csv(frame, out_dir / f"{name}.csv")
     with atomic_path(out_dir / f"{name}.md") as tmp:
         tmp.write_text(markdown)
 

@@ -264,6 +264,10 @@ def test_each_encoders_tables_hold_its_runs_only(grid_run):
     bert = pd.read_csv(grid_run / f"results/tables/{BERT}/initial_accuracy.csv")
     electra = pd.read_csv(grid_run / f"results/tables/{ELECTRA}/initial_accuracy.csv")
     assert set(bert["lr"]) == set(BERT_RATES) and set(electra["lr"]) == set(RATES)
+    # every CSV of an encoder's tables names it in its first column (CSVs of several encoders can be put together)
+    for path in (grid_run / f"results/tables/{BERT}").rglob("*.csv"):
+        frame = pd.read_csv(path)
+        assert frame.columns[0] == "encoder" and set(frame["encoder"]) <= {BERT}, path
     run = json.loads((grid_run / f"results/models/{BERT}/snli/seed1/lr0.001/run.json").read_text())
     assert run["encoder"] == {"name": BERT, "name_or_path": "embedded-bert"}
     config = json.loads((grid_run / f"results/models/{BERT}/snli/seed1/lr0.001/model/config.json").read_text())
