@@ -521,14 +521,30 @@ def test_the_report_is_its_manifest_and_one_entry_adds_a_table(demo_run, tmp_pat
 
     workdir, config, _ = demo_run
     plan = run_snakemake("-n", "-p", "--configfile", str(config), "--forcerun", "report", workdir=workdir).stdout
-    command = shlex.split(next(line for line in plan.splitlines() if "scripts/report.py" in line))
-    manifest = json.loads(command[command.index("--manifest") + 1])
+    lines = plan.splitlines()
+    at = next(i for i, line in enumerate(lines) if "scripts/report.py" in line)
+    command = shlex.split(lines[at])
+    assert command[command.index("--manifest") + 1] == "-" and lines[at + 2] == "MANIFEST"
+    manifest = json.loads(lines[at + 1])  # the here-document: standard input, not an argument
     run_config = json.loads(command[command.index("--config") + 1])
     sections = [entry["section"] for entry in manifest]
     assert sections.count("mistakes") == 3 and "challenge" in sections and "maps" in sections
     monkeypatch.chdir(workdir)  # the manifest's paths are the workflow's, relative to its directory
     again = workdir / "results" / "report_again.md"  # beside report.md: its figure links are the same
     write_report(again, manifest, run_config, REPO / "rules" / "captions")
+    assert again.read_text() == (workdir / "results/report.md").read_text()
+    # a grid's manifest outgrows what one argument may hold (128 KB on Linux): read from stdin it still works
+    large = manifest + [{"section": "maps", "path": f"results/analysis/x{i}/p.parquet", "caption": None,
+                         "encoder": "tiny-electra"} for i in range(4000)]  # fmt: skip
+    assert len(json.dumps(large)) > 2**17
+    import subprocess
+    import sys
+
+    subprocess.run(
+        [sys.executable, str(REPO / "scripts/report.py"), "--manifest", "-", "--captions", str(REPO / "rules/captions"),
+         "--config", json.dumps(run_config), "--out", str(again)],
+        input=json.dumps(large), text=True, check=True, cwd=workdir,
+    )  # fmt: skip
     assert again.read_text() == (workdir / "results/report.md").read_text()
 
     captions = tmp_path / "captions"
