@@ -19,6 +19,7 @@ from nlirobust.labels import LABEL_NAMES
 from nlirobust.names import TWO_WAY_LABEL_NAMES, lr_name
 from nlirobust.reference_comparison import validation_set_of
 from nlirobust.run_paths import evalset_of, parse_run
+from nlirobust.tables import COLLAPSED_MARK, collapsed
 
 PUBLISHED = Path(__file__).with_name("published_reference.csv")
 PUBLISHED_LABEL = "published (reference)"
@@ -33,9 +34,16 @@ def _percent(frame: pd.DataFrame) -> float:
     return float(100 * (frame["gold"] == frame["pred"]).mean())
 
 
-def challenge_cells(path: str | Path, two_way: bool) -> dict[str, float]:
+def answers_one_label(frame: pd.DataFrame) -> bool:
+    """The model answered (almost) one label on a set whose gold labels are not (almost) one (tables.collapsed)."""
+    shares = [float(frame[c].value_counts(normalize=True).max()) if len(frame) else 0.0 for c in ("pred", "gold")]
+    return collapsed(*shares)
+
+
+def challenge_cells(path: str | Path, two_way: bool) -> tuple[dict[str, float], bool]:
     """One prediction file's cells: `<set>` (all pairs), `<set> <label>`, and for a two-way set with a category
-    `<set> <category> <label>` (HANS: heuristic x entailed / non-entailed, as its authors report it)."""
+    `<set> <category> <label>` (HANS: heuristic x entailed / non-entailed, as its authors report it); and whether
+    the model answered (almost) one label there."""
     frame = pd.read_parquet(path, columns=["gold", "pred", "category"])
     evalset = evalset_of(path)
     names = TWO_WAY_LABEL_NAMES if two_way else LABEL_NAMES
@@ -44,7 +52,7 @@ def challenge_cells(path: str | Path, two_way: bool) -> dict[str, float]:
     for values, part in frame.groupby(by, sort=True):
         *category, gold = values if isinstance(values, tuple) else (values,)
         cells[" ".join([evalset, *category, names[int(gold)]])] = _percent(part)
-    return cells
+    return cells, answers_one_label(frame)
 
 
 def attack_drops(summary_files: list[str | Path], prediction_files: list[str | Path]) -> pd.DataFrame:
@@ -76,21 +84,26 @@ def per_run_cells(
     adversarial_tables.attack_effect_long of each encoder, with an `encoder` column."""
     rows = []
 
-    def add(path: str | Path, cell: str, value: float, unit: str = "%") -> None:
+    def add(path: str | Path, cell: str, value: float, unit: str = "%", one_label: bool = False) -> None:
         run = parse_run(path)
-        rows.append({"encoder": run.encoder, **run.key(), "cell": cell, "value": value, "unit": unit})
+        rows.append({"encoder": run.encoder, **run.key(), "cell": cell, "value": value, "unit": unit} | {
+            "collapsed": one_label})  # fmt: skip
 
     before = {}
     for path in metric_files:
         run, evalset = parse_run(path), evalset_of(path)
-        accuracy = 100 * json.loads(Path(path).read_text())["accuracy"]
+        metrics = json.loads(Path(path).read_text())
+        accuracy = 100 * metrics["accuracy"]
         if evalset == validation_set_of(run.recipe):
-            add(path, VALIDATION, accuracy)
+            one_label = collapsed(metrics.get("most_predicted_share", 0), metrics.get("most_frequent_gold_share", 1))
+            add(path, VALIDATION, accuracy, one_label=one_label)
         if evalset == BREAKING:
             before[(run.encoder, run.recipe, run.seed, run.lr)] = accuracy
     for path in challenge_predictions:
-        for cell, value in challenge_cells(path, evalset_of(path).split("/")[0] in two_way_sets).items():
-            add(path, cell, value)
+        # every cell of a run that answers one label on the set is marked, as the encoder's own tables mark it
+        cells, one_label = challenge_cells(path, evalset_of(path).split("/")[0] in two_way_sets)
+        for cell, value in cells.items():
+            add(path, cell, value, one_label=one_label)
     for path in final_metrics:
         run = parse_run(path)
         after = 100 * json.loads(Path(path).read_text())["accuracy"]
@@ -100,6 +113,7 @@ def per_run_cells(
         rows.append(
             {"encoder": drop.encoder, "recipe": "snli", "seed": int(drop.seed), "lr": float(drop.lr)}
             | {"cell": f"{drop.attack} attack drop", "value": float(drop.drop_points), "unit": "points"}
+            | {"collapsed": False}
         )
     return pd.DataFrame(rows)
 
@@ -119,8 +133,9 @@ def summary(cells: pd.DataFrame) -> pd.DataFrame:
     chosen = chosen_rates(cells)
     keep = [chosen.get((e, r)) == lr for e, r, lr in zip(cells["encoder"], cells["recipe"], cells["lr"], strict=True)]
     at_rate = cells[keep]
-    grouped = at_rate.groupby([*KEYS, "cell", "unit"], sort=False)["value"]
-    out = grouped.agg(mean="mean", sd="std", seeds="count").reset_index()
+    grouped = at_rate.groupby([*KEYS, "cell", "unit"], sort=False)
+    out = grouped["value"].agg(mean="mean", sd="std", seeds="count").reset_index()
+    out["collapsed"] = grouped["collapsed"].any().to_numpy()  # a seed that answered one label marks the cell
     out["source"] = "this run: mean and sd over seeds at the rate chosen on validation"
     return out
 
@@ -129,8 +144,8 @@ def published_rows(encoders: list[dict], published: str | Path = PUBLISHED) -> p
     """The reference's numbers as comparison rows (one run each: no sd), then `<encoder> - published` for each
     encoder that is the published model (same name_or_path): ours minus theirs, cell by cell."""
     table = pd.read_csv(published)
-    rows = table.assign(encoder=PUBLISHED_LABEL, mean=table["value"], sd=np.nan, seeds=1)
-    return rows[[*KEYS, "cell", "unit", "mean", "sd", "seeds", "source", "model"]]
+    rows = table.assign(encoder=PUBLISHED_LABEL, mean=table["value"], sd=np.nan, seeds=1, collapsed=False)
+    return rows[[*KEYS, "cell", "unit", "mean", "sd", "seeds", "collapsed", "source", "model"]]
 
 
 def distances(ours: pd.DataFrame, published: pd.DataFrame, encoders: list[dict]) -> pd.DataFrame:
@@ -144,9 +159,9 @@ def distances(ours: pd.DataFrame, published: pd.DataFrame, encoders: list[dict])
             rows.append(
                 {"encoder": f"{entry['name']} - published", "recipe": row.recipe, "lr": row.lr, "cell": row.cell}
                 | {"unit": "points", "mean": row.mean - row.mean_published, "sd": np.nan, "seeds": row.seeds}
-                | {"source": "difference of the two rows above"}
+                | {"collapsed": row.collapsed, "source": "this encoder's mean minus the published number"}
             )
-    return pd.DataFrame(rows, columns=[*KEYS, "cell", "unit", "mean", "sd", "seeds", "source"])
+    return pd.DataFrame(rows, columns=[*KEYS, "cell", "unit", "mean", "sd", "seeds", "collapsed", "source"])
 
 
 def comparison(cells: pd.DataFrame, encoders: list[dict], published: str | Path = PUBLISHED) -> pd.DataFrame:
@@ -154,8 +169,10 @@ def comparison(cells: pd.DataFrame, encoders: list[dict], published: str | Path 
     ours = summary(cells)
     reference = published_rows(encoders, published)
     frame = pd.concat([ours, reference.drop(columns="model"), distances(ours, reference, encoders)], ignore_index=True)
-    order = {name: i for i, name in enumerate([e["name"] for e in encoders] + [PUBLISHED_LABEL])}
-    frame["order"] = frame["encoder"].map(lambda e: order.get(e, order.get(e.split(" - ")[0], 0) + 0.5))
+    # per recipe: each encoder, the published row, then each distance to it ("<encoder> - published")
+    names = [e["name"] for e in encoders]
+    order = {name: i for i, name in enumerate(names + [PUBLISHED_LABEL] + [f"{n} - published" for n in names])}
+    frame["order"] = frame["encoder"].map(order)
     recipes = list(dict.fromkeys(cells["recipe"]))
     frame = frame[frame["recipe"].isin(recipes)]
     frame["recipe_order"] = frame["recipe"].map(recipes.index)
@@ -170,7 +187,16 @@ def cell_text(row: pd.Series) -> str:
         text = f"{round(row['mean'], 1) or 0.0:+.1f}"  # a change that rounds to zero is +0.0, never -0.0
     else:
         text = f"{row['mean']:.1f}"
-    return text + (f" ± {row['sd']:.1f}" if row["seeds"] > 1 and not np.isnan(row["sd"]) else "")
+    text += f" ± {row['sd']:.1f}" if row["seeds"] > 1 and not np.isnan(row["sd"]) else ""
+    return text + (COLLAPSED_MARK if row["collapsed"] else "")
+
+
+def missing_rows(cells: pd.DataFrame) -> list[str]:
+    """(encoder, recipe) pairs that have runs but no row: their last stage's validation set was not evaluated, so
+    no rate can be chosen for them."""
+    chosen = chosen_rates(cells)
+    pairs = dict.fromkeys(zip(cells["encoder"], cells["recipe"], strict=True))
+    return [f"{e}/{r} ({validation_set_of(r)} not evaluated)" for e, r in pairs if (e, r) not in chosen]
 
 
 def headline_cells(cells: pd.Series) -> list[str]:
@@ -191,8 +217,9 @@ def blocks(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
     for name, cells in groups.items():
         part = frame[frame["cell"].isin(cells)]
         seeds = part.groupby(KEYS, sort=False)["seeds"].max().rename("seeds")
-        table = part.pivot_table(index=KEYS, columns="cell", values="text", aggfunc="first", sort=False)
-        table = table.reindex(columns=cells).join(seeds).reset_index().fillna("")
+        table = part.pivot_table(index=KEYS, columns="cell", values="text", aggfunc="first")
+        rows = pd.MultiIndex.from_frame(part[KEYS].drop_duplicates())  # the frame's order (comparison), not sorted
+        table = table.reindex(index=rows, columns=cells).join(seeds).reset_index().fillna("")
         table["lr"] = table["lr"].map(lr_name)
         wide[name] = table[["encoder", "recipe", "lr", "seeds", *cells]]
     return wide
@@ -214,6 +241,11 @@ def write_comparison(
         if name != "headline":
             parts.append(f"**{name}**\n")
         parts.append(to_markdown(table))
+    if frame["collapsed"].any():
+        parts.append(f"{COLLAPSED_MARK.strip()}: at least one seed answered (almost) one label on that set.\n")
+    missing = missing_rows(cells)
+    if missing:
+        parts.append("No row (no rate could be chosen): " + ", ".join(missing) + ".\n")
     with atomic_path(Path(md)) as tmp:
         tmp.write_text("\n".join(parts))
     encoder_comparison_figure(frame[frame["encoder"].isin([e["name"] for e in encoders])], figure)

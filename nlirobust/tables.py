@@ -170,7 +170,7 @@ def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
     leaves it out)."""
     from nlirobust.data.io import atomic_path
 
-    encoder = run_paths.tables_encoder(Path(path).resolve())
+    encoder = run_paths.tables_encoder(path)  # the path as the rule names it (results/ may be a link to scratch)
     if encoder is not None and "encoder" not in frame.columns:
         frame = frame.copy()
         frame.insert(0, "encoder", encoder)

@@ -334,3 +334,32 @@ def test_encoders_are_compared_at_their_own_chosen_rate_with_the_published_row_a
     distance = frame.loc["electra - published"]
     assert distance.loc["breaking_nli/test contradiction", "mean"] == pytest.approx(70.0 - 90.77)
     assert "bert - published" not in frame.index.get_level_values("encoder")
+
+    # the rendered Markdown: a run answering one label is marked as the encoder's own tables mark it, and a recipe
+    # whose validation set was not scored says it has no row (no rate can be chosen), rather than vanishing
+    from nlirobust.encoder_comparison import write_comparison
+
+    for seed in (1, 2):
+        model = run_id("electra", "mnli", seed, "0.001")
+        one_label = {"accuracy": 0.34, "most_predicted_share": 0.99, "most_frequent_gold_share": 0.35}
+        metrics.append(write_run(tmp_path / predictions_file(model, "mnli/validation_matched", "json"), one_label))
+        metrics.append(write_run(tmp_path / predictions_file(model, "breaking_nli/test", "json"), {"accuracy": 0.5}))
+        path = tmp_path / predictions_file(model, "breaking_nli/test")
+        pd.DataFrame({"gold": [2] * 10 + [0] * 10, "pred": [0] * 20, "category": ["c"] * 20}).to_parquet(path)
+        challenge.append(path)
+        unscored = run_id("electra", "mnli_snli", seed, "0.001")  # only Breaking NLI: snli/validation not evaluated
+        metrics.append(write_run(tmp_path / predictions_file(unscored, "breaking_nli/test", "json"), {"accuracy": 0.5}))
+        challenge.append(tmp_path / predictions_file(unscored, "breaking_nli/test"))
+        pd.read_parquet(challenge[0]).to_parquet(challenge[-1])
+    cells = per_run_cells(metrics, challenge, finals, drops, [])
+    md = tmp_path / "compared.md"
+    write_comparison(cells, encoders, tmp_path / "compared.csv", md, tmp_path / "compared.png")
+    text = md.read_text()
+    headline, breaking = text.split("**breaking_nli/test**")
+    row = next(line for line in headline.splitlines() if line.startswith("| electra ") and "| mnli " in line)
+    assert "34.0 ± 0.0 ⚠ one label" in row and "⚠ one label" not in next(
+        line for line in headline.splitlines() if line.startswith("| electra ") and "| snli " in line
+    )
+    row = next(line for line in breaking.splitlines() if line.startswith("| electra ") and "| mnli " in line)
+    assert row.count("⚠ one label") == 2 and "100.0 ± 0.0 ⚠ one label" in row  # entailment all right, one label
+    assert "No row (no rate could be chosen): electra/mnli_snli (snli/validation not evaluated)." in text
