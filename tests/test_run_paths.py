@@ -102,3 +102,28 @@ def test_one_matcher_for_negation_case_punctuation_and_glued_words():
         assert bool(in_subset) == expected, text  # the adversarial subset agrees
         fired = rules_for(text, "A cat .", 0.9, {"negation_words": negation, "cue_words": []})
         assert ("negation" in fired) == expected, text  # and so does the error analysis
+
+
+# each table writer with one encoder's files replaced by two encoders' (the first list it checks)
+WRITERS = [
+    ("initial_tables.write_initial_tables", lambda f: (f, [], [], ["snli"], "a.csv", "a.md", "e.csv", "e.md")),
+    ("mistake_tables.write_mistake_tables", lambda f: ("out", ["snli"], f, [], [], [], [])),
+    ("mistake_tables.write_challenge_tables", lambda f: ("out", ["snli"], "breaking_nli/test", f, [], [], "p")),
+    ("dynamics_tables.write_dynamics_tables", lambda f: (f, ["snli"], "eval_pass", "out", "f.png")),
+    ("adversarial_tables.write_adversarial_tables", lambda f: (f, [], [], "t", {}, "out", 30, "exclude")),
+    ("analysis_tables.write_analysis_tables", lambda f: (f, [], [], "out")),
+    ("run_facts.write_run_facts", lambda f: (f, [], "out", [], [], ["snli"], [], [])),
+]
+
+
+@pytest.mark.parametrize("writer, arguments", WRITERS)
+def test_every_table_writer_refuses_runs_of_two_encoders(writer, arguments, tmp_path, monkeypatch):
+    """Each per-encoder table job is handed one encoder's runs; given two, it stops before reading anything."""
+    import importlib
+
+    module, function = writer.split(".")
+    write = getattr(importlib.import_module(f"nlirobust.{module}"), function)
+    monkeypatch.chdir(tmp_path)
+    files = [f"results/models/{e}/snli/seed1/lr0.001/run.json" for e in ("electra", "bert")]
+    with pytest.raises(ValueError, match="runs of 2 encoders"):
+        write(*arguments(files))
